@@ -1,0 +1,98 @@
+//! Provider configuration: the CONFIG declaration's rules plus the rules that tie keys together,
+//! and the AWS client built from it (unset keys fall back to the standard AWS chain).
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use prost_types::Struct;
+
+use crate::check;
+use crate::props::{Failure, Props, Slot};
+use crate::resource::{CFG_ACCESS_KEY, CFG_ENDPOINT, CFG_MAX_RETRIES, CFG_PROFILE, CFG_REGION, CFG_SECRET_KEY, CFG_TOKEN, CONFIG};
+
+/// Like pulumi-aws: a call is tried up to 25 times before its error is reported.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
+
+/// Validates provider configuration; failures name the key.
+pub fn check_config(news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
+    let props = check::check(&CONFIG, news)?;
+    let mut failures = Vec::new();
+    if let Some(e) = props.str(CFG_ENDPOINT) {
+        if !(e.starts_with("http://") || e.starts_with("https://")) || e.len() <= "https://".len() {
+            failures.push(Failure::new(CFG_ENDPOINT, format!("endpoint must be an http:// or https:// URL, got {e:?}")));
+        }
+    }
+    let present = |k: &str| props.get(k).is_some();
+    if present(CFG_ACCESS_KEY) != present(CFG_SECRET_KEY) {
+        let missing = if present(CFG_ACCESS_KEY) { CFG_SECRET_KEY } else { CFG_ACCESS_KEY };
+        failures.push(Failure::new(missing, format!("{CFG_ACCESS_KEY} and {CFG_SECRET_KEY} must be set together; {missing} is missing")));
+    }
+    if present(CFG_TOKEN) && !present(CFG_ACCESS_KEY) {
+        failures.push(Failure::new(CFG_TOKEN, format!("{CFG_TOKEN} needs {CFG_ACCESS_KEY} and {CFG_SECRET_KEY}")));
+    }
+    if failures.is_empty() { Ok(props) } else { Err(failures) }
+}
+
+/// Builds the API Gateway v2 client. Config values that are still unknown are treated as unset.
+pub async fn client(props: &Props) -> Result<aws_sdk_apigatewayv2::Client, String> {
+    let attempts = props.int(CFG_MAX_RETRIES).map(|n| n as u32).unwrap_or(DEFAULT_MAX_ATTEMPTS);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::standard().with_max_attempts(attempts));
+    if let Some(region) = props.str(CFG_REGION) {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    if let Some(profile) = props.str(CFG_PROFILE) {
+        loader = loader.profile_name(profile);
+    }
+    if let (Some(ak), Some(sk)) = (props.str(CFG_ACCESS_KEY), props.str(CFG_SECRET_KEY)) {
+        let token = props.str(CFG_TOKEN).map(str::to_string);
+        loader = loader.credentials_provider(Credentials::new(ak, sk, token, None, "pulumi-provider-config"));
+    }
+    if let Some(endpoint) = props.str(CFG_ENDPOINT) {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let sdk_config = loader.load().await;
+    if sdk_config.region().is_none() {
+        return Err(format!(
+            "no AWS region configured: set `pulumi config set aws-apigatewayv2:{CFG_REGION} <region>` or AWS_REGION"
+        ));
+    }
+    Ok(aws_sdk_apigatewayv2::Client::new(&sdk_config))
+}
+
+/// Whether any configuration value is unknown (preview with config from unapplied resources).
+pub fn has_unknowns(props: &Props) -> bool {
+    CONFIG.fields.iter().any(|f| props.get(f.name) == Some(&Slot::Unknown))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost_types::{Value, value::Kind};
+
+    fn cfg(pairs: &[(&str, Value)]) -> Option<Struct> {
+        Some(Struct { fields: pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() })
+    }
+    fn s(v: &str) -> Value {
+        Value { kind: Some(Kind::StringValue(v.into())) }
+    }
+    fn reasons(r: Result<Props, Vec<Failure>>) -> Vec<String> {
+        r.err().unwrap_or_default().into_iter().map(|f| format!("{}: {}", f.property, f.reason)).collect()
+    }
+
+    /// Good config passes, `version` is tolerated and maxRetries may arrive as text.
+    #[test]
+    fn accepts_valid() {
+        let r = check_config(cfg(&[("region", s("eu-west-1")), ("version", s("0.1.0")), ("maxRetries", s("5")), ("endpoint", s("http://127.0.0.1:1"))]).as_ref());
+        assert_eq!(r.unwrap().int(CFG_MAX_RETRIES), Some(5));
+    }
+
+    /// Each bad key is reported by name with its rule.
+    #[test]
+    fn rejects_bad_keys() {
+        assert_eq!(reasons(check_config(cfg(&[("regoin", s("x"))]).as_ref())), vec!["regoin: unknown property regoin; expected one of: region, profile, accessKey, secretKey, token, endpoint, maxRetries"]);
+        assert_eq!(reasons(check_config(cfg(&[("endpoint", s("localhost:4566"))]).as_ref())), vec!["endpoint: endpoint must be an http:// or https:// URL, got \"localhost:4566\""]);
+        assert_eq!(reasons(check_config(cfg(&[("accessKey", s("AK"))]).as_ref())), vec!["secretKey: accessKey and secretKey must be set together; secretKey is missing"]);
+        assert_eq!(reasons(check_config(cfg(&[("maxRetries", s("many"))]).as_ref())), vec!["maxRetries: maxRetries must be a whole number, not a string"]);
+        assert_eq!(reasons(check_config(cfg(&[("maxRetries", s("0"))]).as_ref())), vec!["maxRetries: maxRetries must be between 1 and 100, got 0"]);
+    }
+}

@@ -1,0 +1,22 @@
+//! The aws-apigatewayv2 Pulumi provider: one resource, `aws-apigatewayv2:index:Deployment`.
+//!
+//! Modules, from the declaration outwards:
+//! - [`resource`]: the single declaration of the Deployment's fields and of the provider config.
+//! - [`props`]: the protocol edge for values: Struct <-> typed properties, unknowns and secrets.
+//! - [`check`]: validation rules derived from the declaration (CheckFailures, not errors).
+//! - [`diff`]: change and replacement detection derived from the declaration.
+//! - [`schema`]: the package schema generated from the declaration (schema.json).
+//! - [`config`]: provider configuration rules and the AWS client built from them.
+//! - [`cloud`]: API Gateway v2 calls, AWS errors, the wait for DEPLOYED.
+//! - [`engine`]: user-visible messages through the engine's Log RPC.
+//! - [`server`]: the ResourceProvider gRPC service tying it together.
+
+pub mod check;
+pub mod cloud;
+pub mod config;
+pub mod diff;
+pub mod engine;
+pub mod props;
+pub mod resource;
+pub mod schema;
+pub mod server;

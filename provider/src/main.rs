@@ -1,0 +1,134 @@
+//! `pulumi-resource-aws-apigatewayv2`: launched by the Pulumi engine. Prints its port alone on the
+//! first stdout line, logs to stderr, and serves until the engine shuts it down.
+
+use provider::engine::EngineLog;
+use provider::server::{self, Provider};
+use std::io::Write;
+use tokio_util::sync::CancellationToken;
+
+/// What the engine's command line says: `[--logtostderr] [-v=N] [--tracing X] [engine-address]`.
+struct Args {
+    verbosity: u32,
+    engine_address: Option<String>,
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> Args {
+    let mut verbosity = 0;
+    let mut positional = Vec::new();
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        if let Some(v) = arg.strip_prefix("-v=").or_else(|| arg.strip_prefix("--v=")) {
+            verbosity = v.parse().unwrap_or(0);
+        } else if arg == "-v" || arg == "--v" {
+            if let Some(n) = args.peek().and_then(|n| n.parse().ok()) {
+                verbosity = n;
+                args.next();
+            }
+        } else if arg == "--tracing" {
+            args.next();
+        } else if arg.starts_with('-') {
+            // --logtostderr and flags of newer engines: logs go to stderr regardless.
+        } else {
+            positional.push(arg);
+        }
+    }
+    Args { verbosity, engine_address: positional.pop() }
+}
+
+fn init_tracing(verbosity: u32) {
+    let default = match verbosity {
+        0 => "warn",
+        1..=4 => "info",
+        5..=8 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_env_filter(filter).init();
+}
+
+async fn shutdown_signal(cancel: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                    _ = cancel.cancelled() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = parse_args(std::env::args().skip(1));
+    init_tracing(args.verbosity);
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", 0)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("pulumi-resource-aws-apigatewayv2: cannot listen on 127.0.0.1: {e}");
+            std::process::exit(1);
+        }
+    };
+    let port = match listener.local_addr() {
+        Ok(a) => a.port(),
+        Err(e) => {
+            eprintln!("pulumi-resource-aws-apigatewayv2: {e}");
+            std::process::exit(1);
+        }
+    };
+    // The engine reads the port from the first stdout line; nothing else may go to stdout.
+    let mut stdout = std::io::stdout();
+    if writeln!(stdout, "{port}").and_then(|_| stdout.flush()).is_err() {
+        std::process::exit(1);
+    }
+    let engine = EngineLog::default();
+    if let Some(addr) = &args.engine_address {
+        engine.connect(addr);
+    }
+    let cancel = CancellationToken::new();
+    let signals = CancellationToken::new();
+    let provider = Provider::new(engine, cancel.clone());
+    let shutdown = {
+        let cancel = cancel.clone();
+        let signals = signals.clone();
+        async move {
+            shutdown_signal(signals).await;
+            // In-flight waits end now and report what they created.
+            cancel.cancel();
+        }
+    };
+    if let Err(e) = server::serve(listener, provider, shutdown).await {
+        eprintln!("pulumi-resource-aws-apigatewayv2: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Args {
+        parse_args(v.iter().map(|s| s.to_string()))
+    }
+
+    /// The engine address is the last argument, whatever flags come before it.
+    #[test]
+    fn engine_address_is_last() {
+        let a = args(&["--logtostderr", "-v=9", "--tracing", "file:/x", "127.0.0.1:5000"]);
+        assert_eq!(a.engine_address.as_deref(), Some("127.0.0.1:5000"));
+        assert_eq!(a.verbosity, 9);
+        assert_eq!(args(&[]).engine_address, None);
+        assert_eq!(args(&["-v", "3", "127.0.0.1:1"]).verbosity, 3);
+    }
+}

@@ -1,0 +1,376 @@
+//! The protocol edge for values: `google.protobuf.Struct` in and out, with Pulumi's unknown and
+//! secret sentinels decoded here and nowhere else. Decoding follows a [`ResourceDecl`], so shape
+//! errors (a number where a string belongs) come out as check failures with the property path.
+
+use prost_types::{Struct, Value, value::Kind as PbKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::resource::{Field, Kind, ResourceDecl, Role};
+
+/// The engine's marker for a value not known until apply.
+pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SIG_KEY: &str = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG: &str = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_REF_SIG: &str = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_VALUE_SIG: &str = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/// A known, well-typed property value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Str(String),
+    Bool(bool),
+    Int(i64),
+    Map(BTreeMap<String, String>),
+}
+
+/// A property that is present: known, or unknown until apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Slot {
+    Unknown,
+    Known(Val),
+}
+
+/// Typed properties of one resource (or of the provider configuration), with which of them are
+/// secret. Absent properties are simply not in the map.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Props {
+    values: BTreeMap<&'static str, Slot>,
+    secret: BTreeSet<&'static str>,
+}
+
+/// A validation failure: the property path and the rule it broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub property: String,
+    pub reason: String,
+}
+
+impl Failure {
+    pub fn new(property: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self { property: property.into(), reason: reason.into() }
+    }
+}
+
+impl Props {
+    pub fn get(&self, name: &str) -> Option<&Slot> {
+        self.values.get(name)
+    }
+
+    /// The value when it is present and known.
+    pub fn known(&self, name: &str) -> Option<&Val> {
+        match self.values.get(name) {
+            Some(Slot::Known(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn str(&self, name: &str) -> Option<&str> {
+        match self.known(name) {
+            Some(Val::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.known(name) {
+            Some(Val::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn map(&self, name: &str) -> Option<&BTreeMap<String, String>> {
+        match self.known(name) {
+            Some(Val::Map(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn has_unknowns(&self) -> bool {
+        self.values.values().any(|s| *s == Slot::Unknown)
+    }
+
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.secret.contains(name)
+    }
+
+    pub fn set(&mut self, name: &'static str, value: Val) {
+        self.values.insert(name, Slot::Known(value));
+    }
+
+    /// Sets or removes a string property.
+    pub fn set_opt_str(&mut self, name: &'static str, value: Option<&str>) {
+        match value {
+            Some(v) => self.set(name, Val::Str(v.to_string())),
+            None => self.remove(name),
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) {
+        self.values.remove(name);
+    }
+
+    /// Copies one property (value and secrecy) from `other`, or removes it when `other` lacks it.
+    pub fn copy_from(&mut self, name: &'static str, other: &Props) {
+        match other.values.get(name) {
+            Some(slot) => {
+                self.values.insert(name, slot.clone());
+            }
+            None => self.remove(name),
+        }
+        if other.secret.contains(name) {
+            self.secret.insert(name);
+        }
+    }
+
+    /// Keeps only the input properties of the declaration.
+    pub fn inputs_only(&self, decl: &ResourceDecl) -> Props {
+        let mut out = Props::default();
+        for f in decl.inputs() {
+            if let Some(slot) = self.values.get(f.name) {
+                out.values.insert(f.name, slot.clone());
+                if self.secret.contains(f.name) {
+                    out.secret.insert(f.name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Copies the secret marks of `other` onto the same properties here.
+    pub fn inherit_secrets(&mut self, decl: &ResourceDecl, other: &Props) {
+        for f in decl.fields {
+            if other.is_secret(f.name) {
+                self.secret.insert(f.name);
+            }
+        }
+    }
+}
+
+/// What `decode` should do with names the declaration does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    /// Inputs from a program: unknown names and output-only names are failures.
+    Inputs,
+    /// Stored state or AWS-shaped data: take what is declared, ignore the rest.
+    Lenient,
+}
+
+fn describe(v: &Value) -> &'static str {
+    match &v.kind {
+        None | Some(PbKind::NullValue(_)) => "null",
+        Some(PbKind::NumberValue(_)) => "a number",
+        Some(PbKind::StringValue(_)) => "a string",
+        Some(PbKind::BoolValue(_)) => "a boolean",
+        Some(PbKind::StructValue(_)) => "an object",
+        Some(PbKind::ListValue(_)) => "a list",
+    }
+}
+
+fn sig(v: &Value) -> Option<(&str, &Struct)> {
+    match &v.kind {
+        Some(PbKind::StructValue(s)) => match s.fields.get(SIG_KEY).and_then(|x| x.kind.as_ref()) {
+            Some(PbKind::StringValue(sig)) => Some((sig.as_str(), s)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A value with the engine's wrappers taken off.
+enum Plain<'a> {
+    Unknown,
+    Null,
+    Value(&'a Value),
+}
+
+/// Strips secret and output-value wrappers (recording secrecy) and recognises unknowns.
+fn unwrap<'a>(v: &'a Value, secret: &mut bool, depth: usize) -> Result<Plain<'a>, String> {
+    if depth > 8 {
+        return Err("is wrapped in too many secret or output markers".into());
+    }
+    if let Some(PbKind::StringValue(s)) = &v.kind {
+        if s == UNKNOWN {
+            return Ok(Plain::Unknown);
+        }
+    }
+    match sig(v) {
+        None => match &v.kind {
+            None | Some(PbKind::NullValue(_)) => Ok(Plain::Null),
+            _ => Ok(Plain::Value(v)),
+        },
+        Some((SECRET_SIG, s)) => {
+            *secret = true;
+            match s.fields.get("value") {
+                Some(inner) => unwrap(inner, secret, depth + 1),
+                None => Ok(Plain::Null),
+            }
+        }
+        Some((OUTPUT_VALUE_SIG, s)) => {
+            if matches!(s.fields.get("secret").and_then(|x| x.kind.as_ref()), Some(PbKind::BoolValue(true))) {
+                *secret = true;
+            }
+            match s.fields.get("value") {
+                Some(inner) => unwrap(inner, secret, depth + 1),
+                None => Ok(Plain::Unknown),
+            }
+        }
+        Some((RESOURCE_REF_SIG, _)) => Err("is a resource reference, where a plain value is expected".into()),
+        Some((other, _)) => Err(format!("carries an unrecognised value signature '{other}'")),
+    }
+}
+
+fn map_key_path(field: &str, key: &str) -> String {
+    let simple = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if simple { format!("{field}.{key}") } else { format!("{field}[{key:?}]") }
+}
+
+/// Decodes one field's value. `Ok(None)` means absent (null).
+fn decode_field(field: &Field, v: &Value, secret: &mut bool, failures: &mut Vec<Failure>) -> Option<Slot> {
+    let plain = match unwrap(v, secret, 0) {
+        Ok(p) => p,
+        Err(reason) => {
+            failures.push(Failure::new(field.name, format!("{} {reason}", field.name)));
+            return None;
+        }
+    };
+    let v = match plain {
+        Plain::Unknown => return Some(Slot::Unknown),
+        Plain::Null => return None,
+        Plain::Value(v) => v,
+    };
+    let wrong = |expected: &str| Failure::new(field.name, format!("{} must be {expected}, not {}", field.name, describe(v)));
+    let kind = v.kind.as_ref();
+    match field.kind {
+        Kind::String => match kind {
+            Some(PbKind::StringValue(s)) => Some(Slot::Known(Val::Str(s.clone()))),
+            _ => {
+                failures.push(wrong("a string"));
+                None
+            }
+        },
+        // Configuration arrives as strings from older engines, so accept their text forms too.
+        Kind::Boolean => match kind {
+            Some(PbKind::BoolValue(b)) => Some(Slot::Known(Val::Bool(*b))),
+            Some(PbKind::StringValue(s)) if s == "true" || s == "false" => Some(Slot::Known(Val::Bool(s == "true"))),
+            _ => {
+                failures.push(wrong("a boolean"));
+                None
+            }
+        },
+        Kind::Integer => {
+            let n = match kind {
+                Some(PbKind::NumberValue(n)) => Some(*n),
+                Some(PbKind::StringValue(s)) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            match n {
+                Some(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(Slot::Known(Val::Int(n as i64))),
+                _ => {
+                    failures.push(wrong("a whole number"));
+                    None
+                }
+            }
+        }
+        Kind::StringMap => {
+            let Some(PbKind::StructValue(s)) = kind else {
+                failures.push(wrong("a map of strings"));
+                return None;
+            };
+            let mut map = BTreeMap::new();
+            let mut unknown = false;
+            let before = failures.len();
+            for (key, value) in &s.fields {
+                let path = map_key_path(field.name, key);
+                match unwrap(value, secret, 0) {
+                    Ok(Plain::Unknown) => unknown = true,
+                    Ok(Plain::Value(Value { kind: Some(PbKind::StringValue(text)) })) => {
+                        map.insert(key.clone(), text.clone());
+                    }
+                    Ok(Plain::Value(other)) => failures.push(Failure::new(&path, format!("{path} must be a string, not {}", describe(other)))),
+                    Ok(Plain::Null) => failures.push(Failure::new(&path, format!("{path} must be a string, not null"))),
+                    Err(reason) => failures.push(Failure::new(&path, format!("{path} {reason}"))),
+                }
+            }
+            if failures.len() > before {
+                None
+            } else if unknown {
+                Some(Slot::Unknown)
+            } else {
+                Some(Slot::Known(Val::Map(map)))
+            }
+        }
+    }
+}
+
+/// Decodes a Struct against a declaration. Failures name the property path and the rule; the
+/// properties that did decode are returned either way.
+pub fn decode(decl: &ResourceDecl, s: Option<&Struct>, strictness: Strictness) -> (Props, Vec<Failure>) {
+    let mut props = Props::default();
+    let mut failures = Vec::new();
+    let Some(s) = s else {
+        return (props, failures);
+    };
+    for (name, value) in &s.fields {
+        let field = match decl.field(name) {
+            Some(f) if strictness == Strictness::Lenient || f.role == Role::Input => f,
+            found => {
+                // Engine-internal keys (`__defaults`, config `version`) are not the user's.
+                if strictness == Strictness::Inputs && !name.starts_with("__") && !(decl.token.starts_with("pulumi:providers:") && name == "version") {
+                    let expected: Vec<&str> = decl.inputs().map(|f| f.name).collect();
+                    let reason = if found.is_some() {
+                        format!("{name} is an output and cannot be set")
+                    } else {
+                        format!("unknown property {name}; expected one of: {}", expected.join(", "))
+                    };
+                    failures.push(Failure::new(name.clone(), reason));
+                }
+                continue;
+            }
+        };
+        let mut secret = false;
+        if let Some(slot) = decode_field(field, value, &mut secret, &mut failures) {
+            props.values.insert(field.name, slot);
+            if secret {
+                props.secret.insert(field.name);
+            }
+        }
+    }
+    (props, failures)
+}
+
+fn string(s: &str) -> Value {
+    Value { kind: Some(PbKind::StringValue(s.to_string())) }
+}
+
+fn encode_val(v: &Val) -> Value {
+    let kind = match v {
+        Val::Str(s) => PbKind::StringValue(s.clone()),
+        Val::Bool(b) => PbKind::BoolValue(*b),
+        Val::Int(i) => PbKind::NumberValue(*i as f64),
+        Val::Map(m) => PbKind::StructValue(Struct { fields: m.iter().map(|(k, v)| (k.clone(), string(v))).collect() }),
+    };
+    Value { kind: Some(kind) }
+}
+
+/// Wraps a value in the engine's secret marker.
+pub fn secret_value(inner: Value) -> Value {
+    let mut fields = BTreeMap::new();
+    fields.insert(SIG_KEY.to_string(), string(SECRET_SIG));
+    fields.insert("value".to_string(), inner);
+    Value { kind: Some(PbKind::StructValue(Struct { fields: fields.into_iter().collect() })) }
+}
+
+/// Encodes properties for the engine; declared-secret and secret-marked properties are wrapped.
+pub fn encode(decl: &ResourceDecl, props: &Props) -> Struct {
+    let mut out = Struct::default();
+    for field in decl.fields {
+        let Some(slot) = props.values.get(field.name) else { continue };
+        let value = match slot {
+            Slot::Unknown => string(UNKNOWN),
+            Slot::Known(v) => encode_val(v),
+        };
+        let value = if field.secret || props.secret.contains(field.name) { secret_value(value) } else { value };
+        out.fields.insert(field.name.to_string(), value);
+    }
+    out
+}

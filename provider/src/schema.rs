@@ -1,0 +1,116 @@
+//! The Pulumi package schema, generated from the declarations in [`crate::resource`]. `sdk-gen`
+//! writes it to schema.json; the provider serves the committed copy, embedded at build time, and a
+//! test holds the two equal.
+
+use serde_json::{Map, Value, json};
+
+use crate::resource::{CONFIG, DEPLOYMENT, Field, Kind, PACKAGE, ResourceDecl, Role, VERSION};
+
+/// schema.json as committed, served by GetSchema.
+pub const EMBEDDED: &str = include_str!("../../schema.json");
+
+fn type_spec(kind: Kind) -> Value {
+    match kind {
+        Kind::String => json!({"type": "string"}),
+        Kind::Boolean => json!({"type": "boolean"}),
+        Kind::Integer => json!({"type": "integer"}),
+        Kind::StringMap => json!({"type": "object", "additionalProperties": {"type": "string"}}),
+    }
+}
+
+fn property_spec(f: &Field) -> Value {
+    let mut spec = type_spec(f.kind);
+    let mut doc = f.doc.to_string();
+    if f.replace_on_change && f.role == Role::Input {
+        spec["replaceOnChanges"] = json!(true);
+        spec["willReplaceOnChanges"] = json!(true);
+    }
+    if f.secret {
+        spec["secret"] = json!(true);
+    }
+    if !f.env.is_empty() {
+        spec["defaultInfo"] = json!({"environment": f.env});
+        doc.push_str(&format!(" Can also be set with {}.", f.env.join(" or ")));
+    }
+    spec["description"] = json!(doc);
+    spec
+}
+
+fn properties<'a>(fields: impl Iterator<Item = &'a Field>) -> Map<String, Value> {
+    fields.map(|f| (f.name.to_string(), property_spec(f))).collect()
+}
+
+fn resource_spec(decl: &ResourceDecl) -> Value {
+    // Every output is always set once the deployment exists, so outputs are required; inputs
+    // come back only when given (description) or never from AWS (triggers, stageName).
+    let required: Vec<&str> = decl.fields.iter().filter(|f| f.role == Role::Output || f.required).map(|f| f.name).collect();
+    let required_inputs: Vec<&str> = decl.inputs().filter(|f| f.required).map(|f| f.name).collect();
+    json!({
+        "description": decl.doc,
+        "properties": properties(decl.fields.iter()),
+        "required": required,
+        "inputProperties": properties(decl.inputs()),
+        "requiredInputs": required_inputs,
+    })
+}
+
+/// The whole package schema.
+pub fn package_schema() -> Value {
+    let mut resources = Map::new();
+    resources.insert(DEPLOYMENT.token.to_string(), resource_spec(&DEPLOYMENT));
+    json!({
+        "name": PACKAGE,
+        "displayName": "AWS API Gateway v2 Deployments",
+        "version": VERSION,
+        "description": "A native Pulumi provider for Amazon API Gateway v2 (HTTP and WebSocket API) deployments: fast, light, quota-aware.",
+        "keywords": ["pulumi", "aws", "apigateway", "apigatewayv2", "category/cloud", "kind/native"],
+        "homepage": "https://github.com/example/pulumi-aws-apigatewayv2",
+        "repository": "https://github.com/example/pulumi-aws-apigatewayv2",
+        "license": "Apache-2.0",
+        "publisher": "pulumi-aws-apigatewayv2 contributors",
+        "meta": {"moduleFormat": "(.*)"},
+        "config": {"variables": properties(CONFIG.fields.iter())},
+        "provider": {
+            "description": CONFIG.doc,
+            "inputProperties": properties(CONFIG.fields.iter()),
+        },
+        "resources": resources,
+        "language": {
+            "nodejs": {"packageName": "@pulumi/aws-apigatewayv2", "packageDescription": "Amazon API Gateway v2 deployments for Pulumi", "dependencies": {"@pulumi/pulumi": "^3.0.0"}},
+            "python": {"packageName": "pulumi_aws_apigatewayv2", "requires": {"pulumi": ">=3.0.0,<4.0.0"}, "pyproject": {"enabled": true}},
+            "go": {"importBasePath": "github.com/example/pulumi-aws-apigatewayv2/sdk/go/awsapigatewayv2", "generateResourceContainerTypes": true},
+            "csharp": {"rootNamespace": "Pulumi.AwsApiGatewayV2", "packageReferences": {"Pulumi": "3.*"}},
+            "java": {"basePackage": "com.pulumi.awsapigatewayv2"},
+        },
+    })
+}
+
+/// The schema as written to schema.json: pretty, with a trailing newline.
+pub fn schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&package_schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed schema.json is exactly what the declaration generates (run `make schema`).
+    #[test]
+    fn committed_schema_is_fresh() {
+        assert!(EMBEDDED == schema_text(), "schema.json is stale: run `make schema` and commit it");
+    }
+
+    /// Replace-on-change and secret flags reach the schema from the declaration.
+    #[test]
+    fn flags_reach_schema() {
+        let s = package_schema();
+        let dep = &s["resources"]["aws-apigatewayv2:index:Deployment"];
+        assert_eq!(dep["inputProperties"]["apiId"]["replaceOnChanges"], json!(true));
+        assert_eq!(dep["inputProperties"]["triggers"]["replaceOnChanges"], json!(true));
+        assert!(dep["inputProperties"]["description"].get("replaceOnChanges").is_none());
+        assert_eq!(s["config"]["variables"]["secretKey"]["secret"], json!(true));
+        assert_eq!(dep["requiredInputs"], json!(["apiId"]));
+    }
+}

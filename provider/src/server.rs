@@ -1,0 +1,427 @@
+//! The ResourceProvider gRPC service: each RPC decodes its Structs at the edge ([`crate::props`]),
+//! runs the resource logic on typed properties, and encodes the reply. Errors name the operation,
+//! the ids and AWS's code and message.
+
+use prost::Message;
+use prost_types::Struct;
+use pulumi_gestalt_proto::pulumi::pulumirpc::{
+    self as rpc, CheckFailure, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse, CreateRequest, CreateResponse, DeleteRequest,
+    DiffRequest, DiffResponse, ErrorResourceInitFailed, GetSchemaRequest, GetSchemaResponse, PluginAttach, PluginInfo, PropertyDiff,
+    ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse, diff_response::DiffChanges,
+    property_diff::Kind as PdKind, resource_provider_server::ResourceProvider,
+};
+use std::sync::RwLock;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, Request, Response, Status};
+
+use crate::check;
+use crate::cloud::{self, Cloud, WaitError};
+use crate::config;
+use crate::diff::{self, ChangeKind};
+use crate::engine::EngineLog;
+use crate::props::{self, Failure, Props, Strictness, Val};
+use crate::resource::{API_ID, AUTO_DEPLOYED, CONFIG, CREATED_DATE, DEPLOYMENT, DEPLOYMENT_STATUS, DESCRIPTION, ResourceDecl, STAGE_NAME, VERSION};
+use crate::schema;
+
+/// Like Terraform's resource: wait up to five minutes for DEPLOYED unless customTimeouts say otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// The reference Go server accepts messages this large; so do we.
+pub const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
+
+/// The provider's state across RPCs.
+pub struct Provider {
+    engine: EngineLog,
+    cloud: RwLock<Option<Cloud>>,
+    cancel: CancellationToken,
+}
+
+impl Provider {
+    /// `cancel` stops every in-flight wait: fired by the Cancel RPC and by shutdown signals.
+    pub fn new(engine: EngineLog, cancel: CancellationToken) -> Self {
+        Self { engine, cloud: RwLock::new(None), cancel }
+    }
+
+    fn cloud(&self, operation: &str) -> Result<Cloud, Status> {
+        self.cloud.read().unwrap_or_else(|p| p.into_inner()).clone().ok_or_else(|| {
+            Status::failed_precondition(format!("{operation}: the aws-apigatewayv2 provider is not configured yet (Configure was not called or its config is unknown)"))
+        })
+    }
+
+    /// Waits for DEPLOYED, telling the user what it waits for.
+    async fn wait(&self, urn: &str, api_id: &str, current: cloud::Deployment, timeout: f64) -> Result<cloud::Deployment, (cloud::Deployment, WaitError)> {
+        let deadline = Instant::now() + timeout_of(timeout);
+        if current.status != "DEPLOYED" {
+            let msg = format!("waiting for deployment {} of API {api_id} to be DEPLOYED (now {})", current.id, current.status);
+            self.engine.info(urn, &msg, true).await;
+        }
+        self.cloud(urn)
+            .map_err(|e| (current.clone(), WaitError::Aws(cloud::AwsError { code: None, message: e.message().to_string() })))?
+            .wait_deployed(api_id, current, deadline, &self.cancel)
+            .await
+    }
+}
+
+fn timeout_of(seconds: f64) -> Duration {
+    if seconds.is_finite() && seconds > 0.0 { Duration::from_secs_f64(seconds.min(7.0 * 24.0 * 3600.0)) } else { DEFAULT_TIMEOUT }
+}
+
+/// Every RPC this provider has no use for answers here, naming itself.
+fn unimplemented(rpc: &str) -> Status {
+    Status::unimplemented(format!("{rpc} is not implemented by the aws-apigatewayv2 provider"))
+}
+
+fn to_check_failures(failures: Vec<Failure>) -> Vec<CheckFailure> {
+    failures.into_iter().map(|f| CheckFailure { property: f.property, reason: f.reason }).collect()
+}
+
+/// The google.rpc.Status that carries error details on the wire.
+#[derive(Clone, PartialEq, prost::Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    details: Vec<prost_types::Any>,
+}
+
+/// The object exists but did not finish: the engine records `id` with these properties.
+fn init_failed(id: &str, properties: Struct, reason: String) -> Status {
+    let detail = ErrorResourceInitFailed { id: id.to_string(), properties: Some(properties), reasons: vec![reason.clone()], inputs: None, refresh_before_update: false };
+    let status = RpcStatus {
+        code: Code::Unknown as i32,
+        message: reason.clone(),
+        details: vec![prost_types::Any { type_url: "type.googleapis.com/pulumirpc.ErrorResourceInitFailed".into(), value: detail.encode_to_vec() }],
+    };
+    Status::with_details(Code::Unknown, reason, status.encode_to_vec().into())
+}
+
+fn decode(decl: &ResourceDecl, s: Option<&Struct>) -> Props {
+    props::decode(decl, s, Strictness::Lenient).0
+}
+
+/// Resolves the deployment's API and id from the resource id (`apiId/deploymentId` for imports,
+/// or the bare deployment id with apiId from the stored properties).
+fn split_id(id: &str, sources: &[&Props]) -> Result<(String, String), Status> {
+    let malformed = || {
+        Status::invalid_argument(format!(
+            "deployment id {id:?} is malformed: expected <apiId>/<deploymentId>, for example `pulumi import aws-apigatewayv2:index:Deployment name a1b2c3d4e5/abc123`"
+        ))
+    };
+    if let Some((api, dep)) = id.split_once('/') {
+        if api.is_empty() || dep.is_empty() || dep.contains('/') {
+            return Err(malformed());
+        }
+        return Ok((api.to_string(), dep.to_string()));
+    }
+    if id.is_empty() {
+        return Err(malformed());
+    }
+    let api = sources.iter().find_map(|p| p.str(API_ID)).ok_or_else(malformed)?;
+    Ok((api.to_string(), id.to_string()))
+}
+
+/// Outputs: the inputs as given, with what AWS reports laid over them.
+fn outputs(inputs: &Props, api_id: &str, d: &cloud::Deployment) -> Props {
+    let mut out = inputs.clone();
+    out.set(API_ID, Val::Str(api_id.to_string()));
+    out.set_opt_str(DESCRIPTION, d.description.as_deref());
+    out.set(AUTO_DEPLOYED, Val::Bool(d.auto_deployed));
+    out.set_opt_str(CREATED_DATE, d.created_date.as_deref());
+    out.set(DEPLOYMENT_STATUS, Val::Str(d.status.clone()));
+    out
+}
+
+fn aws_failure(operation: &str, api_id: &str, id: Option<&str>, e: &cloud::AwsError) -> Status {
+    let what = match id {
+        Some(id) => format!("deployment {id} of API {api_id}"),
+        None => format!("a deployment of API {api_id}"),
+    };
+    let code = match e.code.as_deref() {
+        Some("BadRequestException") => Code::InvalidArgument,
+        Some("NotFoundException") => Code::NotFound,
+        Some("ConflictException") => Code::Aborted,
+        Some("TooManyRequestsException") => Code::ResourceExhausted,
+        Some(c) if c.contains("Signature") || c.contains("Unrecognized") || c.contains("Authentication") || c.contains("AccessDenied") => Code::PermissionDenied,
+        _ => Code::Unknown,
+    };
+    Status::new(code, format!("{operation} for {what} failed: {e}"))
+}
+
+fn diff_kind(k: ChangeKind) -> PdKind {
+    match k {
+        ChangeKind::Add => PdKind::Add,
+        ChangeKind::AddReplace => PdKind::AddReplace,
+        ChangeKind::Delete => PdKind::Delete,
+        ChangeKind::DeleteReplace => PdKind::DeleteReplace,
+        ChangeKind::Update => PdKind::Update,
+        ChangeKind::UpdateReplace => PdKind::UpdateReplace,
+    }
+}
+
+fn diff_response(result: diff::DiffResult) -> DiffResponse {
+    DiffResponse {
+        replaces: result.replaces().into_iter().map(str::to_string).collect(),
+        stables: vec![],
+        delete_before_replace: false,
+        changes: if result.changes.is_empty() { DiffChanges::DiffNone } else { DiffChanges::DiffSome } as i32,
+        diffs: result.changes.iter().map(|(n, _)| n.to_string()).collect(),
+        detailed_diff: result.changes.iter().map(|(n, k)| (n.to_string(), PropertyDiff { kind: diff_kind(*k) as i32, input_diff: true })).collect(),
+        has_detailed_diff: true,
+    }
+}
+
+/// Old inputs when the engine sends them, else the inputs carried in the old outputs.
+fn old_inputs(decl: &ResourceDecl, old_inputs: Option<&Struct>, olds: Option<&Struct>) -> Props {
+    match old_inputs {
+        Some(s) if !s.fields.is_empty() => decode(decl, Some(s)).inputs_only(decl),
+        _ => decode(decl, olds).inputs_only(decl),
+    }
+}
+
+#[tonic::async_trait]
+impl ResourceProvider for Provider {
+    async fn handshake(&self, request: Request<ProviderHandshakeRequest>) -> Result<Response<ProviderHandshakeResponse>, Status> {
+        self.engine.connect(&request.get_ref().engine_address);
+        Ok(Response::new(ProviderHandshakeResponse { accept_secrets: true, accept_resources: true, accept_outputs: false, supports_autonaming_configuration: false }))
+    }
+
+    async fn parameterize(&self, _: Request<rpc::ParameterizeRequest>) -> Result<Response<rpc::ParameterizeResponse>, Status> {
+        Err(unimplemented("Parameterize"))
+    }
+
+    async fn get_schema(&self, request: Request<GetSchemaRequest>) -> Result<Response<GetSchemaResponse>, Status> {
+        let req = request.get_ref();
+        if !req.subpackage_name.is_empty() {
+            return Err(Status::not_found(format!("GetSchema: aws-apigatewayv2 has no subpackage {:?}", req.subpackage_name)));
+        }
+        Ok(Response::new(GetSchemaResponse { schema: schema::EMBEDDED.to_string() }))
+    }
+
+    async fn check_config(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
+        let req = request.into_inner();
+        let failures = match config::check_config(req.news.as_ref()) {
+            Ok(_) => vec![],
+            Err(f) => to_check_failures(f),
+        };
+        Ok(Response::new(CheckResponse { inputs: req.news, failures }))
+    }
+
+    async fn diff_config(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
+        let req = request.into_inner();
+        let olds = old_inputs(&CONFIG, req.old_inputs.as_ref(), req.olds.as_ref());
+        let news = decode(&CONFIG, req.news.as_ref());
+        Ok(Response::new(diff_response(diff::diff(&CONFIG, &olds, &news, &req.ignore_changes))))
+    }
+
+    async fn configure(&self, request: Request<ConfigureRequest>) -> Result<Response<ConfigureResponse>, Status> {
+        let req = request.into_inner();
+        let props = config::check_config(req.args.as_ref()).map_err(|failures| {
+            let list: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
+            Status::invalid_argument(format!("Configure: invalid aws-apigatewayv2 configuration: {}", list.join("; ")))
+        })?;
+        if config::has_unknowns(&props) {
+            tracing::info!("configuration has unknown values; AWS calls wait for a configured run");
+        } else {
+            let client = config::client(&props).await.map_err(|e| Status::invalid_argument(format!("Configure: {e}")))?;
+            *self.cloud.write().unwrap_or_else(|p| p.into_inner()) = Some(Cloud::new(client));
+        }
+        Ok(Response::new(ConfigureResponse { accept_secrets: true, supports_preview: true, accept_resources: true, accept_outputs: false, supports_autonaming_configuration: false }))
+    }
+
+    async fn invoke(&self, _: Request<rpc::InvokeRequest>) -> Result<Response<rpc::InvokeResponse>, Status> {
+        Err(unimplemented("Invoke"))
+    }
+
+    async fn call(&self, _: Request<rpc::CallRequest>) -> Result<Response<rpc::CallResponse>, Status> {
+        Err(unimplemented("Call"))
+    }
+
+    async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
+        let req = request.into_inner();
+        let failures = match check::check(&DEPLOYMENT, req.news.as_ref()) {
+            Ok(_) => vec![],
+            Err(f) => to_check_failures(f),
+        };
+        Ok(Response::new(CheckResponse { inputs: req.news, failures }))
+    }
+
+    async fn diff(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
+        let req = request.into_inner();
+        let olds = old_inputs(&DEPLOYMENT, req.old_inputs.as_ref(), req.olds.as_ref());
+        let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
+        Ok(Response::new(diff_response(diff::diff(&DEPLOYMENT, &olds, &news, &req.ignore_changes))))
+    }
+
+    async fn create(&self, request: Request<CreateRequest>) -> Result<Response<CreateResponse>, Status> {
+        let req = request.into_inner();
+        if req.preview {
+            // Preview creates nothing: known inputs go back, outputs stay unknown.
+            return Ok(Response::new(CreateResponse { id: String::new(), properties: req.properties, refresh_before_update: false }));
+        }
+        let inputs = decode(&DEPLOYMENT, req.properties.as_ref()).inputs_only(&DEPLOYMENT);
+        let api_id = inputs.str(API_ID).ok_or_else(|| Status::invalid_argument(format!("Create of {}: apiId is missing or unknown", req.urn)))?.to_string();
+        if inputs.has_unknowns() {
+            return Err(Status::invalid_argument(format!("Create of {}: inputs are still unknown outside preview", req.urn)));
+        }
+        let cloud = self.cloud("Create")?;
+        let created = cloud
+            .create(&api_id, inputs.str(DESCRIPTION), inputs.str(STAGE_NAME))
+            .await
+            .map_err(|e| aws_failure("CreateDeployment", &api_id, None, &e))?;
+        let id = created.id.clone();
+        tracing::info!(api_id, deployment_id = id, "created deployment");
+        match self.wait(&req.urn, &api_id, created, req.timeout).await {
+            Ok(d) => Ok(Response::new(CreateResponse { id, properties: Some(props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d))), refresh_before_update: false })),
+            Err((d, e)) => Err(init_failed(&id, props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d)), format!("deployment {id} of API {api_id} was created, but {e}"))),
+        }
+    }
+
+    async fn read(&self, request: Request<ReadRequest>) -> Result<Response<ReadResponse>, Status> {
+        let req = request.into_inner();
+        let old_outputs = decode(&DEPLOYMENT, req.properties.as_ref());
+        let old_in = decode(&DEPLOYMENT, req.inputs.as_ref()).inputs_only(&DEPLOYMENT);
+        let (api_id, id) = split_id(&req.id, &[&old_outputs, &old_in])?;
+        let cloud = self.cloud("Read")?;
+        let Some(d) = cloud.get(&api_id, &id).await.map_err(|e| aws_failure("GetDeployment", &api_id, Some(&id), &e))? else {
+            // Gone: an empty id tells the engine to drop it from the state.
+            return Ok(Response::new(ReadResponse { id: String::new(), properties: None, inputs: None, refresh_before_update: false }));
+        };
+        // Inputs AWS knows come from AWS; triggers and stageName stay as they were.
+        let mut inputs = old_in.clone();
+        inputs.set(API_ID, Val::Str(api_id.clone()));
+        inputs.set_opt_str(DESCRIPTION, d.description.as_deref());
+        let mut out = old_outputs.clone();
+        for f in DEPLOYMENT.inputs() {
+            out.copy_from(f.name, &inputs);
+        }
+        let out = outputs(&out, &api_id, &d);
+        Ok(Response::new(ReadResponse {
+            id,
+            properties: Some(props::encode(&DEPLOYMENT, &out)),
+            inputs: Some(props::encode(&DEPLOYMENT, &inputs)),
+            refresh_before_update: false,
+        }))
+    }
+
+    async fn update(&self, request: Request<UpdateRequest>) -> Result<Response<UpdateResponse>, Status> {
+        let req = request.into_inner();
+        let olds = decode(&DEPLOYMENT, req.olds.as_ref());
+        let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
+        let mut merged = olds.clone();
+        for f in DEPLOYMENT.inputs() {
+            merged.copy_from(f.name, &news);
+        }
+        if req.preview {
+            return Ok(Response::new(UpdateResponse { properties: Some(props::encode(&DEPLOYMENT, &merged)), refresh_before_update: false }));
+        }
+        let (api_id, id) = split_id(&req.id, &[&olds, &news])?;
+        if news.has_unknowns() {
+            return Err(Status::invalid_argument(format!("Update of deployment {id} of API {api_id}: inputs are still unknown outside preview")));
+        }
+        let cloud = self.cloud("Update")?;
+        let updated = cloud
+            .update(&api_id, &id, news.str(DESCRIPTION).unwrap_or(""))
+            .await
+            .map_err(|e| aws_failure("UpdateDeployment", &api_id, Some(&id), &e))?;
+        match self.wait(&req.urn, &api_id, updated, req.timeout).await {
+            Ok(d) => Ok(Response::new(UpdateResponse { properties: Some(props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d))), refresh_before_update: false })),
+            Err((d, e)) => Err(init_failed(&id, props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d)), format!("deployment {id} of API {api_id} was updated, but {e}"))),
+        }
+    }
+
+    async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<()>, Status> {
+        let req = request.into_inner();
+        let props = decode(&DEPLOYMENT, req.properties.as_ref());
+        let old_in = decode(&DEPLOYMENT, req.old_inputs.as_ref());
+        let (api_id, id) = split_id(&req.id, &[&props, &old_in])?;
+        let cloud = self.cloud("Delete")?;
+        match cloud.delete(&api_id, &id).await {
+            Ok(_) => Ok(Response::new(())),
+            Err(e) if e.is("BadRequestException") => {
+                let stages = cloud.stages_pointing_at(&api_id, &id).await.unwrap_or_default();
+                if stages.is_empty() {
+                    return Err(aws_failure("DeleteDeployment", &api_id, Some(&id), &e));
+                }
+                let names = stages.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+                Err(Status::failed_precondition(format!(
+                    "DeleteDeployment for deployment {id} of API {api_id} was refused because stage {names} still points at it (AWS: {e}). \
+                     Point the stage at another deployment first: manage the stage in Pulumi with deploymentId set to the replacement Deployment's id, \
+                     or give the replacement Deployment stageName: {} so it takes the stage over when it is created. Then run the operation again.",
+                    stages[0]
+                )))
+            }
+            Err(e) => Err(aws_failure("DeleteDeployment", &api_id, Some(&id), &e)),
+        }
+    }
+
+    async fn construct(&self, _: Request<rpc::ConstructRequest>) -> Result<Response<rpc::ConstructResponse>, Status> {
+        Err(unimplemented("Construct"))
+    }
+
+    async fn cancel(&self, _: Request<()>) -> Result<Response<()>, Status> {
+        tracing::info!("Cancel: stopping in-flight waits");
+        self.cancel.cancel();
+        Ok(Response::new(()))
+    }
+
+    async fn get_plugin_info(&self, _: Request<()>) -> Result<Response<PluginInfo>, Status> {
+        Ok(Response::new(PluginInfo { version: VERSION.to_string() }))
+    }
+
+    async fn attach(&self, request: Request<PluginAttach>) -> Result<Response<()>, Status> {
+        self.engine.connect(&request.get_ref().address);
+        Ok(Response::new(()))
+    }
+
+    async fn get_mapping(&self, _: Request<rpc::GetMappingRequest>) -> Result<Response<rpc::GetMappingResponse>, Status> {
+        Err(unimplemented("GetMapping"))
+    }
+
+    async fn get_mappings(&self, _: Request<rpc::GetMappingsRequest>) -> Result<Response<rpc::GetMappingsResponse>, Status> {
+        Err(unimplemented("GetMappings"))
+    }
+}
+
+/// Serves the provider on `listener` until `shutdown` completes.
+pub async fn serve(listener: TcpListener, provider: Provider, shutdown: impl std::future::Future<Output = ()> + Send) -> Result<(), tonic::transport::Error> {
+    let service = rpc::resource_provider_server::ResourceProviderServer::new(provider)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    tonic::transport::Server::builder()
+        .add_service(service)
+        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Import ids split into API and deployment; malformed ones name the expected form.
+    #[test]
+    fn ids() {
+        assert_eq!(split_id("api1/dep1", &[]).unwrap(), ("api1".into(), "dep1".into()));
+        for bad in ["api1/", "/dep1", "a/b/c", "", "dep1"] {
+            let err = split_id(bad, &[]).unwrap_err();
+            assert!(err.message().contains("<apiId>/<deploymentId>"), "{bad}: {}", err.message());
+        }
+        let mut p = Props::default();
+        p.set(API_ID, Val::Str("api9".into()));
+        assert_eq!(split_id("dep1", &[&p]).unwrap(), ("api9".into(), "dep1".into()));
+    }
+
+    /// The init-failure detail decodes back to the id and reason the engine needs.
+    #[test]
+    fn init_failed_carries_id() {
+        let status = init_failed("dep1", Struct::default(), "boom".into());
+        let outer = RpcStatus::decode(status.details()).unwrap();
+        assert_eq!(outer.details[0].type_url, "type.googleapis.com/pulumirpc.ErrorResourceInitFailed");
+        let inner = ErrorResourceInitFailed::decode(outer.details[0].value.as_slice()).unwrap();
+        assert_eq!(inner.id, "dep1");
+        assert_eq!(inner.reasons, vec!["boom".to_string()]);
+    }
+}

@@ -1,0 +1,284 @@
+//! A local Amazon API Gateway v2 management API that speaks AWS's REST-JSON wire protocol, so the
+//! unmodified AWS SDKs, boto3 and the AWS CLI can be pointed at it with an endpoint override.
+//!
+//! Modules:
+//! - [`model`]: APIs, routes, stages, deployments and the operations on them (no HTTP).
+//! - [`http`]: routing of AWS paths, SigV4 checks, faults, quotas, AWS-shaped errors, admin calls.
+//! - [`sigv4`]: signature verification written from the published algorithm.
+//! - [`quota`]: AWS's published quotas as token buckets per access key and region.
+//! - [`faults`]: fault-injection rules (error statuses, dropped connections, latency).
+//!
+//! This crate root holds [`Emulator`], the shared handle that tests drive directly and that the
+//! admin endpoints drive over HTTP.
+
+pub mod faults;
+pub mod http;
+pub mod model;
+pub mod quota;
+pub mod sigv4;
+
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
+
+use faults::{FaultKind, FaultRule, Faults};
+use model::{Ctx, State};
+use quota::{Limit, Quotas};
+use sigv4::Caller;
+
+/// The access key the emulator accepts when none is configured.
+pub const DEFAULT_ACCESS_KEY: &str = "AKIAEMULATOR000000001";
+/// The secret of [`DEFAULT_ACCESS_KEY`].
+pub const DEFAULT_SECRET_KEY: &str = "emulator/secret/access/key/000000000000";
+
+/// How the emulator behaves; every field can be set from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Access key id and secret pairs accepted for SigV4.
+    pub credentials: Vec<(String, String)>,
+    /// Multiplies every delay and quota window: 0.01 runs 100 times faster than AWS.
+    pub time_scale: f64,
+    /// How long a new deployment stays PENDING, before scaling.
+    pub deploy_delay: Duration,
+    /// Enforce AWS's quotas (429 TooManyRequestsException beyond them).
+    pub quotas: bool,
+    /// Refuse DeleteDeployment while a stage points at the deployment (see the reference notes).
+    pub refuse_delete_while_staged: bool,
+    /// Where state is kept across restarts; in memory only when absent.
+    pub state_file: Option<PathBuf>,
+    /// The region named in API endpoints.
+    pub region: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            credentials: vec![(DEFAULT_ACCESS_KEY.into(), DEFAULT_SECRET_KEY.into())],
+            time_scale: 1.0,
+            deploy_delay: Duration::from_secs(2),
+            quotas: true,
+            refuse_delete_while_staged: true,
+            state_file: None,
+            region: "us-east-1".into(),
+        }
+    }
+}
+
+struct Inner {
+    settings: Settings,
+    state: State,
+    quotas: Quotas,
+    faults: Faults,
+    fail_next_deployment: Option<String>,
+    /// Responses per operation and HTTP status, for tests that count throttles or calls.
+    stats: BTreeMap<String, BTreeMap<u16, u64>>,
+}
+
+/// A cheaply cloned handle to one emulator's state.
+#[derive(Clone)]
+pub struct Emulator {
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// An emulator serving in the background; dropped or [`RunningEmulator::stop`]ped, it stops.
+pub struct RunningEmulator {
+    pub emulator: Emulator,
+    pub addr: SocketAddr,
+    pub url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningEmulator {
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(t) => t.await.unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+fn random_id(len: usize) -> String {
+    (0..len)
+        .map(|_| {
+            let c = fastrand::alphanumeric().to_ascii_lowercase();
+            c
+        })
+        .collect()
+}
+
+impl Emulator {
+    /// Builds an emulator, loading the state file when one is named and exists.
+    pub fn new(settings: Settings) -> std::io::Result<Self> {
+        let state = match &settings.state_file {
+            Some(path) if path.exists() => {
+                let text = std::fs::read_to_string(path)?;
+                serde_json::from_str(&text).map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("state file {}: {e}", path.display()))
+                })?
+            }
+            _ => State::default(),
+        };
+        Ok(Self {
+            inner: Arc::new(Mutex::new(Inner {
+                quotas: Quotas::new(settings.time_scale),
+                settings,
+                state,
+                faults: Faults::default(),
+                fail_next_deployment: None,
+                stats: BTreeMap::new(),
+            })),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind; keep serving it.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(listener, http::router(self)).with_graceful_shutdown(shutdown).await
+    }
+
+    /// Serves on `listener` in a background task.
+    pub fn spawn(self, listener: TcpListener) -> std::io::Result<RunningEmulator> {
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let emulator = self.clone();
+        let task = tokio::spawn(self.serve(listener, async move {
+            let _ = rx.await;
+        }));
+        Ok(RunningEmulator { emulator, addr, url: format!("http://{addr}"), shutdown: Some(tx), task: Some(task) })
+    }
+
+    pub(crate) fn secret_for(&self, key: &str) -> Option<String> {
+        self.lock().settings.credentials.iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
+    }
+
+    pub(crate) fn pick_fault(&self, operation: &str) -> Option<FaultKind> {
+        self.lock().faults.pick(operation, fastrand::f64)
+    }
+
+    pub(crate) fn admit(&self, caller: &Caller, create_deployment: bool, now: Instant) -> Result<(), Limit> {
+        let mut inner = self.lock();
+        if !inner.settings.quotas {
+            return Ok(());
+        }
+        inner.quotas.admit(caller, create_deployment, now)
+    }
+
+    /// Counts the response, then hands it back.
+    pub(crate) fn answer(&self, operation: &str, resp: axum::response::Response) -> axum::response::Response {
+        let mut inner = self.lock();
+        *inner.stats.entry(operation.to_string()).or_default().entry(resp.status().as_u16()).or_default() += 1;
+        resp
+    }
+
+    /// Runs an operation on the state; mutations that succeed are persisted.
+    pub(crate) fn with_state<T>(
+        &self,
+        mutates: bool,
+        f: impl FnOnce(&mut State, &mut Ctx<'_>) -> Result<T, model::ApiError>,
+    ) -> Result<T, model::ApiError> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let delay_ms = (inner.settings.deploy_delay.as_secs_f64() * inner.settings.time_scale * 1000.0) as u64;
+        let mut new_id = random_id;
+        let mut ctx = Ctx {
+            now_ms: now_ms(),
+            deploy_delay_ms: delay_ms,
+            region: &inner.settings.region,
+            refuse_delete_while_staged: inner.settings.refuse_delete_while_staged,
+            fail_next_deployment: &mut inner.fail_next_deployment,
+            new_id: &mut new_id,
+        };
+        let result = f(&mut inner.state, &mut ctx);
+        if mutates && result.is_ok() {
+            if let Some(path) = &inner.settings.state_file {
+                if let Err(e) = persist(path, &inner.state) {
+                    tracing::error!("cannot write state file {}: {e}", path.display());
+                }
+            }
+        }
+        result
+    }
+
+    pub fn add_fault(&self, rule: FaultRule) {
+        self.lock().faults.add(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// The next deployment created (not an automatic one) ends FAILED with this message.
+    pub fn fail_next_deployment(&self, message: &str) {
+        self.lock().fail_next_deployment = Some(message.to_string());
+    }
+
+    pub fn set_quotas(&self, on: bool) {
+        self.lock().settings.quotas = on;
+    }
+
+    pub fn set_refuse_delete_while_staged(&self, on: bool) {
+        self.lock().settings.refuse_delete_while_staged = on;
+    }
+
+    pub fn set_deploy_delay(&self, delay: Duration) {
+        self.lock().settings.deploy_delay = delay;
+    }
+
+    /// Responses so far: `{operation: {status: count}}`.
+    pub fn stats(&self) -> Value {
+        let inner = self.lock();
+        json!(inner.stats.iter().map(|(op, by)| (op.clone(), by.iter().map(|(s, n)| (s.to_string(), *n)).collect::<BTreeMap<_, _>>())).collect::<BTreeMap<_, _>>())
+    }
+
+    /// How many responses had this status, over all operations.
+    pub fn count_status(&self, status: u16) -> u64 {
+        self.lock().stats.values().filter_map(|by| by.get(&status)).sum()
+    }
+
+    /// Deployment ids of an API, in creation order (for assertions without going through HTTP).
+    pub fn deployment_ids(&self, api_id: &str) -> Vec<String> {
+        self.lock().state.apis.get(api_id).map(|a| a.deployments.iter().map(|d| d.deployment_id.clone()).collect()).unwrap_or_default()
+    }
+
+    /// Forgets every object, fault and counter; quotas start afresh.
+    pub fn reset(&self) {
+        let mut inner = self.lock();
+        inner.state = State::default();
+        inner.faults.clear();
+        inner.fail_next_deployment = None;
+        inner.stats.clear();
+        inner.quotas = Quotas::new(inner.settings.time_scale);
+    }
+}
+
+/// Writes the state beside its final name and renames it, so a crash never leaves half a file.
+fn persist(path: &std::path::Path, state: &State) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
+    std::fs::rename(&tmp, path)
+}
