@@ -35,6 +35,8 @@ fn parse_args(args: impl Iterator<Item = String>) -> Args {
     Args { verbosity, engine_address: positional.pop() }
 }
 
+const SENSITIVE_TARGETS: &[&str] = &["aws_smithy_runtime", "aws_smithy_runtime_api", "aws_smithy_http", "aws_smithy_types", "aws_sdk_apigatewayv2", "aws_sigv4", "aws_runtime", "aws_config", "hyper", "hyper_util", "h2", "tonic", "tower", "rustls"];
+
 fn init_tracing(verbosity: u32) {
     let default = match verbosity {
         0 => "warn",
@@ -42,7 +44,14 @@ fn init_tracing(verbosity: u32) {
         5..=8 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // The SDK and transport crates print request and response bodies (descriptions, signatures)
+    // at debug and trace; cap them whatever -v or RUST_LOG asks, so secrets never reach a log.
+    for target in SENSITIVE_TARGETS {
+        if let Ok(directive) = format!("{target}=info").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_env_filter(filter).init();
 }
 

@@ -139,3 +139,49 @@ impl Drop for ProviderProcess {
 fn fastish_id() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
+
+/// JSON to a protobuf Struct, for building RPC requests.
+pub fn to_struct(v: serde_json::Value) -> prost_types::Struct {
+    match to_value(v).kind {
+        Some(prost_types::value::Kind::StructValue(s)) => s,
+        _ => panic!("to_struct needs a JSON object"),
+    }
+}
+
+pub fn to_value(v: serde_json::Value) -> prost_types::Value {
+    use prost_types::value::Kind;
+    let kind = match v {
+        serde_json::Value::Null => Kind::NullValue(0),
+        serde_json::Value::Bool(b) => Kind::BoolValue(b),
+        serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or(0.0)),
+        serde_json::Value::String(s) => Kind::StringValue(s),
+        serde_json::Value::Array(a) => Kind::ListValue(prost_types::ListValue { values: a.into_iter().map(to_value).collect() }),
+        serde_json::Value::Object(o) => Kind::StructValue(prost_types::Struct { fields: o.into_iter().map(|(k, v)| (k, to_value(v))).collect() }),
+    };
+    prost_types::Value { kind: Some(kind) }
+}
+
+/// A protobuf Struct back to JSON, for assertions.
+pub fn from_struct(s: &prost_types::Struct) -> serde_json::Value {
+    serde_json::Value::Object(s.fields.iter().map(|(k, v)| (k.clone(), from_value(v))).collect())
+}
+
+pub fn from_value(v: &prost_types::Value) -> serde_json::Value {
+    use prost_types::value::Kind;
+    match &v.kind {
+        None | Some(Kind::NullValue(_)) => serde_json::Value::Null,
+        Some(Kind::BoolValue(b)) => serde_json::json!(b),
+        Some(Kind::NumberValue(n)) => serde_json::json!(n),
+        Some(Kind::StringValue(s)) => serde_json::json!(s),
+        Some(Kind::ListValue(l)) => serde_json::Value::Array(l.values.iter().map(from_value).collect()),
+        Some(Kind::StructValue(s)) => from_struct(s),
+    }
+}
+
+/// Pulumi's secret wrapper around `v`, as the engine sends it.
+pub fn secret(v: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": v})
+}
+
+/// Pulumi's unknown-value sentinel.
+pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
