@@ -59,5 +59,5 @@ def make_client(url, secret=SECRET_KEY, attempts=1):
         region_name="us-east-1",
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": attempts, "mode": "standard"}),
+        config=Config(retries={"total_max_attempts": attempts, "mode": "standard"}),
     )
