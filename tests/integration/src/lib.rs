@@ -17,6 +17,8 @@ use tokio::time::Instant;
 
 pub use apigatewayv2_emulator as emulator;
 
+pub mod e2e;
+
 /// Emulator settings for fast tests: 100x time scale, short deployment delay.
 pub fn fast_settings() -> Settings {
     Settings { time_scale: 0.01, deploy_delay: Duration::from_millis(2000), ..Settings::default() }

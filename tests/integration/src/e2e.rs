@@ -1,0 +1,153 @@
+//! Driving the real Pulumi CLI: a throwaway project with a local `file://` backend, its own
+//! PULUMI_HOME and passphrase, the provider taken from this workspace's build, and the engine's
+//! gRPC log kept under target/e2e-artifacts/<test>/ for post-mortems.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where `make tools` put the pinned Pulumi CLI and language hosts.
+pub fn tools_bin() -> PathBuf {
+    let dir = std::env::var("PULUMI_TOOLS_BIN").map(PathBuf::from).unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        PathBuf::from(home).join(".cache/pulumi-aws-apigatewayv2/pulumi-v3.274.1/bin")
+    });
+    assert!(dir.join("pulumi").exists(), "no pulumi CLI in {}: run `make tools` (make test does)", dir.display());
+    dir
+}
+
+/// The result of one CLI run.
+#[derive(Debug)]
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// A Pulumi project directory with one stack, `dev`.
+pub struct Project {
+    pub dir: PathBuf,
+    pub artifacts: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Project {
+    /// Creates the project from `program` (the Pulumi.yaml text) and initialises stack `dev`.
+    /// `env` adds variables for every command (AWS credentials, for instance).
+    pub fn new(test: &str, program: &str, env: &[(&str, &str)]) -> Project {
+        let artifacts = crate::target_dir().join("e2e-artifacts").join(test);
+        let _ = std::fs::remove_dir_all(&artifacts);
+        let dir = artifacts.join("project");
+        std::fs::create_dir_all(dir.join(".state")).expect("project dir");
+        std::fs::create_dir_all(artifacts.join("home")).expect("pulumi home");
+        std::fs::write(dir.join("Pulumi.yaml"), program).expect("Pulumi.yaml");
+        let provider_dir = crate::provider_binary().parent().expect("provider dir").to_path_buf();
+        let path = format!("{}:{}:{}", tools_bin().display(), provider_dir.display(), std::env::var("PATH").unwrap_or_default());
+        let mut vars = vec![
+            ("PATH".to_string(), path),
+            ("PULUMI_HOME".to_string(), artifacts.join("home").display().to_string()),
+            ("PULUMI_BACKEND_URL".to_string(), format!("file://{}", dir.join(".state").display())),
+            ("PULUMI_CONFIG_PASSPHRASE".to_string(), "e2e-passphrase".to_string()),
+            ("PULUMI_SKIP_UPDATE_CHECK".to_string(), "true".to_string()),
+            ("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION".to_string(), "true".to_string()),
+            ("PULUMI_DEBUG_GRPC".to_string(), artifacts.join("grpc.log").display().to_string()),
+            ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+            ("NO_COLOR".to_string(), "1".to_string()),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let project = Project { dir, artifacts, env: vars };
+        project.ok(&["stack", "init", "dev"]);
+        project
+    }
+
+    /// Replaces the program text (the stack and its state stay).
+    pub fn write_program(&self, program: &str) {
+        std::fs::write(self.dir.join("Pulumi.yaml"), program).expect("Pulumi.yaml");
+    }
+
+    /// Runs `pulumi <args>` in the project.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(tools_bin().join("pulumi"))
+            .args(args)
+            .arg("--non-interactive")
+            .current_dir(&self.dir)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+            .output()
+            .expect("run pulumi");
+        let run = Run { ok: out.status.success(), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() };
+        let log = self.artifacts.join("commands.log");
+        let entry = format!("$ pulumi {}\n{}\n", args.join(" "), run.text());
+        let _ = std::fs::OpenOptions::new().create(true).append(true).open(&log).and_then(|mut f| std::io::Write::write_all(&mut f, entry.as_bytes()));
+        run
+    }
+
+    /// Runs a command that must succeed; panics with its output and the artefacts' path.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert!(run.ok, "`pulumi {}` failed (artefacts: {}):\n{}", args.join(" "), self.artifacts.display(), run.text());
+        run
+    }
+
+    /// Runs a command that must fail.
+    pub fn fails(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert!(!run.ok, "`pulumi {}` should have failed:\n{}", args.join(" "), run.text());
+        run
+    }
+
+    pub fn config(&self, key: &str, value: &str) {
+        self.ok(&["config", "set", key, value]);
+    }
+
+    /// The stack's outputs as JSON.
+    pub fn outputs(&self) -> serde_json::Value {
+        let run = self.ok(&["stack", "output", "--json", "--show-secrets"]);
+        serde_json::from_str(&run.stdout).expect("stack output JSON")
+    }
+
+    /// The exported deployment (state) as text.
+    pub fn export(&self) -> String {
+        self.ok(&["stack", "export"]).stdout
+    }
+
+    /// Ids of the Deployment resources in the state, in state order.
+    pub fn deployment_ids(&self) -> Vec<String> {
+        let state: serde_json::Value = serde_json::from_str(&self.export()).expect("state JSON");
+        state["deployment"]["resources"]
+            .as_array()
+            .map(|rs| {
+                rs.iter()
+                    .filter(|r| r["type"] == "aws-apigatewayv2:index:Deployment" && r["delete"] != true)
+                    .filter_map(|r| r["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+/// Reads every file under `dir` as text (lossy), for searching state files for plaintext.
+pub fn all_text_under(dir: &Path) -> String {
+    let mut out = String::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.push_str(&all_text_under(&p));
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,253 @@
+//! End to end: the real Pulumi CLI (built by `make tools`) runs YAML programs that use the
+//! provider, against a fresh emulator per test. With `E2E_REAL_AWS=1` and AWS credentials in the
+//! environment the same tests run against a real account (no endpoint override).
+
+use apigatewayv2_emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, RunningEmulator};
+use aws_sdk_apigatewayv2::Client;
+use integration_tests::e2e::{Project, all_text_under};
+use integration_tests::*;
+use std::future::Future;
+
+/// Where the tests' deployments live: the emulator, or a real AWS account.
+struct Target {
+    rt: tokio::runtime::Runtime,
+    em: Option<RunningEmulator>,
+    client: Client,
+    env: Vec<(String, String)>,
+    endpoint: Option<String>,
+    fixture: Fixture,
+}
+
+impl Target {
+    fn new(name: &str) -> Target {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        if std::env::var("E2E_REAL_AWS").is_ok() {
+            let client = rt.block_on(async { Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await) });
+            let fixture = rt.block_on(fixture(&client, &format!("pulumi-e2e-{name}")));
+            return Target { rt, em: None, client, env: vec![], endpoint: None, fixture };
+        }
+        let em = rt.block_on(start_emulator(fast_settings()));
+        let client = client(&em.url);
+        let fixture = rt.block_on(fixture(&client, name));
+        let env = vec![
+            ("AWS_ACCESS_KEY_ID".to_string(), DEFAULT_ACCESS_KEY.to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), DEFAULT_SECRET_KEY.to_string()),
+            ("AWS_REGION".to_string(), "us-east-1".to_string()),
+        ];
+        Target { rt, endpoint: Some(em.url.clone()), em: Some(em), client, env, fixture }
+    }
+
+    fn call<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// A project with `program`, configured for this target and the fixture's API.
+    fn project(&self, test: &str, program: &str) -> Project {
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let p = Project::new(test, program, &env);
+        if let Some(url) = &self.endpoint {
+            p.config("aws-apigatewayv2:endpoint", url);
+            p.config("aws-apigatewayv2:region", "us-east-1");
+        }
+        p.config("apiId", &self.fixture.api_id);
+        p
+    }
+
+    /// (id, status, description) of every deployment of the fixture's API, read through AWS's API.
+    fn deployments(&self) -> Vec<(String, String, Option<String>)> {
+        self.call(async {
+            let mut out = vec![];
+            let mut token = None;
+            loop {
+                let page = self.client.get_deployments().api_id(&self.fixture.api_id).set_next_token(token).send().await.expect("GetDeployments");
+                out.extend(page.items().iter().map(|d| {
+                    (
+                        d.deployment_id().unwrap_or_default().to_string(),
+                        d.deployment_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                        d.description().map(str::to_string),
+                    )
+                }));
+                match page.next_token() {
+                    Some(t) => token = Some(t.to_string()),
+                    None => return out,
+                }
+            }
+        })
+    }
+
+    fn ids(&self) -> Vec<String> {
+        self.deployments().into_iter().map(|(id, ..)| id).collect()
+    }
+
+    fn stage_deployment(&self) -> Option<String> {
+        self.call(async { self.client.get_stage().api_id(&self.fixture.api_id).stage_name(&self.fixture.stage_name).send().await.unwrap().deployment_id().map(str::to_string) })
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if self.em.is_none() {
+            let (client, api) = (self.client.clone(), self.fixture.api_id.clone());
+            let _ = self.rt.block_on(async move { client.delete_api().api_id(api).send().await });
+        }
+    }
+}
+
+/// A YAML program with one Deployment whose properties are `props` (YAML, indented 6).
+fn program(props: &str) -> String {
+    format!(
+        "name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\n  description:\n    type: string\n    default: v1\n  routes:\n    type: string\n    default: r1\n\
+         resources:\n  deployment:\n    type: aws-apigatewayv2:Deployment\n    properties:\n{props}\n\
+         outputs:\n  id: ${{deployment.id}}\n  autoDeployed: ${{deployment.autoDeployed}}\n  status: ${{deployment.deploymentStatus}}\n"
+    )
+}
+
+const RELEASED: &str = "      apiId: ${apiId}\n      description: ${description}\n      stageName: prod\n      triggers:\n        routes: ${routes}";
+const UNSTAGED: &str = "      apiId: ${apiId}\n      description: ${description}\n      triggers:\n        routes: ${routes}";
+
+/// Position of the last call of `method` in the engine's gRPC log, for ordering assertions.
+fn last_call(p: &Project, method: &str) -> Option<usize> {
+    let log = std::fs::read_to_string(p.artifacts.join("grpc.log")).unwrap_or_default();
+    log.lines().enumerate().filter(|(_, l)| l.contains(&format!("\"/pulumirpc.ResourceProvider/{method}\""))).map(|(i, _)| i).last()
+}
+
+/// up creates (DEPLOYED, outputs shown); a description change is an in-place update; a triggers
+/// change replaces, creating the new deployment before deleting the old; destroy removes all.
+#[test]
+fn up_update_replace_destroy() {
+    let t = Target::new("lifecycle");
+    let p = t.project("lifecycle", &program(RELEASED));
+    let up = p.ok(&["up", "--yes"]);
+    assert!(up.stdout.contains("waiting for deployment"), "user-visible wait message missing:\n{}", up.stdout);
+    let out = p.outputs();
+    let id = out["id"].as_str().unwrap().to_string();
+    assert_eq!(out["autoDeployed"], false);
+    assert_eq!(out["status"], "DEPLOYED");
+    assert_eq!(t.deployments(), vec![(id.clone(), "DEPLOYED".to_string(), Some("v1".to_string()))]);
+    assert_eq!(t.stage_deployment(), Some(id.clone()));
+
+    p.config("description", "v2");
+    let preview = p.ok(&["preview", "--diff"]);
+    assert!(preview.stdout.contains("~ aws-apigatewayv2:index:Deployment: (update)"), "{}", preview.stdout);
+    assert!(!preview.stdout.contains("replace"), "{}", preview.stdout);
+    p.ok(&["up", "--yes"]);
+    assert_eq!(p.outputs()["id"], id.as_str(), "an update keeps the id");
+    assert_eq!(t.deployments()[0].2.as_deref(), Some("v2"));
+
+    p.config("routes", "r2");
+    let preview = p.ok(&["preview", "--diff"]);
+    assert!(preview.stdout.contains("+-aws-apigatewayv2:index:Deployment: (replace)"), "{}", preview.stdout);
+    p.ok(&["up", "--yes"]);
+    let new_id = p.outputs()["id"].as_str().unwrap().to_string();
+    assert_ne!(new_id, id);
+    assert_eq!(t.ids(), vec![new_id.clone()], "the old deployment is gone, the new one stays");
+    assert_eq!(t.stage_deployment(), Some(new_id), "stageName moved the stage to the new deployment");
+    assert!(last_call(&p, "Create") < last_call(&p, "Delete"), "create-before-delete");
+
+    // The stage (not managed here) still points at the deployment stageName released: AWS may
+    // refuse the delete, and the error must say which stage and what to do.
+    if t.em.is_some() {
+        let refused = p.fails(&["destroy", "--yes"]);
+        assert!(refused.text().contains("stage 'prod' still points at it"), "{}", refused.text());
+        assert_eq!(p.deployment_ids().len(), 1, "a refused delete keeps the deployment recorded");
+    }
+    // The way out the message names: move the stage off (here: delete it), then destroy again.
+    t.call(async { t.client.delete_stage().api_id(&t.fixture.api_id).stage_name("prod").send().await.unwrap() });
+    p.ok(&["destroy", "--yes"]);
+    assert!(t.ids().is_empty(), "destroy leaves no deployment");
+    assert!(p.deployment_ids().is_empty());
+}
+
+/// Without stageName, a stage still pointing at the old deployment makes its delete fail with
+/// the provider's message; the new deployment is recorded, not lost.
+#[test]
+fn replacement_blocked_by_stage_keeps_new_deployment() {
+    let t = Target::new("blocked");
+    let p = t.project("blocked", &program(UNSTAGED));
+    p.ok(&["up", "--yes"]);
+    let old = p.outputs()["id"].as_str().unwrap().to_string();
+    t.call(async { t.client.update_stage().api_id(&t.fixture.api_id).stage_name("prod").deployment_id(&old).send().await.unwrap() });
+    p.config("routes", "r2");
+    let up = p.fails(&["up", "--yes"]);
+    assert!(up.text().contains("stage 'prod' still points at it"), "{}", up.text());
+    assert!(up.text().contains("stageName"), "the message says the way out:\n{}", up.text());
+    let ids = t.ids();
+    assert_eq!(ids.len(), 2, "old and new both exist: {ids:?}");
+    let recorded = p.deployment_ids();
+    let new = ids.iter().find(|i| **i != old).unwrap();
+    assert!(recorded.contains(new), "new deployment {new} recorded in state {recorded:?}");
+}
+
+/// A deployment deleted behind Pulumi's back leaves the state on refresh; up recreates it.
+#[test]
+fn refresh_drops_deleted_deployment() {
+    let t = Target::new("refresh");
+    let p = t.project("refresh", &program(UNSTAGED));
+    p.ok(&["up", "--yes"]);
+    let id = p.outputs()["id"].as_str().unwrap().to_string();
+    t.call(async { t.client.delete_deployment().api_id(&t.fixture.api_id).deployment_id(&id).send().await.unwrap() });
+    p.ok(&["refresh", "--yes"]);
+    assert!(p.deployment_ids().is_empty(), "refresh dropped it");
+    p.ok(&["up", "--yes"]);
+    let ids = t.ids();
+    assert_eq!(ids.len(), 1);
+    assert_ne!(ids[0], id);
+    assert_eq!(p.deployment_ids(), ids);
+}
+
+/// `pulumi import apiId/deploymentId` generates code with apiId and description; a program with
+/// that code previews with no changes; a malformed id fails with the expected form.
+#[test]
+fn import_generates_code_without_diff() {
+    let t = Target::new("import");
+    let dep = t.call(async { t.client.create_deployment().api_id(&t.fixture.api_id).description("made elsewhere").send().await.unwrap() });
+    let dep_id = dep.deployment_id().unwrap().to_string();
+    let header = "name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\n";
+    let p = t.project("import", &format!("{header}resources: {{}}\n"));
+    let import_id = format!("{}/{dep_id}", t.fixture.api_id);
+    p.ok(&["import", "aws-apigatewayv2:index:Deployment", "imported", &import_id, "--yes", "--out", "generated.yaml"]);
+    let code = std::fs::read_to_string(p.path("generated.yaml")).unwrap();
+    assert!(code.contains(&format!("apiId: {}", t.fixture.api_id)), "{code}");
+    assert!(code.contains("description: made elsewhere"), "{code}");
+    assert_eq!(p.deployment_ids(), vec![dep_id]);
+    p.write_program(&format!("{header}{code}"));
+    p.ok(&["preview", "--expect-no-changes"]);
+
+    let bad = p.fails(&["import", "aws-apigatewayv2:index:Deployment", "broken", "not-a-valid-id", "--yes"]);
+    assert!(bad.text().contains("<apiId>/<deploymentId>"), "{}", bad.text());
+}
+
+/// Bad input fails preview with the property named, and nothing is created.
+#[test]
+fn bad_input_fails_preview() {
+    let t = Target::new("badinput");
+    let long = "x".repeat(2000);
+    let p = t.project("badinput", &program(&format!("      apiId: ${{apiId}}\n      description: {long}")));
+    let run = p.fails(&["preview"]);
+    assert!(run.text().contains("description must be at most 1024 characters long, got 2000"), "{}", run.text());
+    p.write_program(&program("      description: no api"));
+    let run = p.fails(&["preview"]);
+    // The YAML host checks required properties against schema.json (generated from the same
+    // declaration) before the provider's Check sees them.
+    assert!(run.text().contains("apiId: Missing required property 'apiId'"), "{}", run.text());
+    let run = p.fails(&["up", "--yes"]);
+    assert!(run.text().contains("apiId"), "{}", run.text());
+    assert!(t.ids().is_empty(), "nothing created");
+    if let Some(em) = &t.em {
+        assert!(em.emulator.stats().get("CreateDeployment").is_none());
+    }
+}
+
+/// A secret description stays secret: no plaintext anywhere in the exported stack or state files.
+#[test]
+fn secret_description_stays_secret() {
+    let t = Target::new("secret");
+    let secret_text = "e2e-top-secret-7781";
+    let p = t.project("secret", &program(&format!("      apiId: ${{apiId}}\n      description:\n        fn::secret: {secret_text}")));
+    p.ok(&["up", "--yes"]);
+    assert_eq!(t.deployments()[0].2.as_deref(), Some(secret_text), "AWS got the real description");
+    let export = p.export();
+    assert!(export.contains("4dabf18193072939515e22adb298388d") || export.contains("ciphertext"), "state marks the secret");
+    assert!(!export.contains(secret_text), "plaintext in exported stack");
+    assert!(!all_text_under(&p.path(".state")).contains(secret_text), "plaintext in state files");
+}
