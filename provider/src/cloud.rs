@@ -33,8 +33,14 @@ impl AwsError {
         R: std::fmt::Debug,
     {
         match err.code() {
-            Some(code) => AwsError { code: Some(code.to_string()), message: err.message().unwrap_or("").to_string() },
-            None => AwsError { code: None, message: DisplayErrorContext(&err).to_string() },
+            Some(code) => AwsError {
+                code: Some(code.to_string()),
+                message: err.message().unwrap_or("").to_string(),
+            },
+            None => AwsError {
+                code: None,
+                message: DisplayErrorContext(&err).to_string(),
+            },
         }
     }
 
@@ -69,7 +75,11 @@ impl std::fmt::Display for WaitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WaitError::Failed(msg) => write!(f, "deployment ended FAILED: {msg}"),
-            WaitError::TimedOut { status, waited } => write!(f, "deployment still {status} after {:.0}s; raise customTimeouts or run `pulumi up` again to keep waiting", waited.as_secs_f64()),
+            WaitError::TimedOut { status, waited } => write!(
+                f,
+                "deployment still {status} after {:.0}s; raise customTimeouts or run `pulumi up` again to keep waiting",
+                waited.as_secs_f64()
+            ),
             WaitError::Cancelled => write!(f, "operation cancelled while waiting for the deployment to be DEPLOYED"),
             WaitError::Aws(e) => write!(f, "GetDeployment failed while waiting: {e}"),
         }
@@ -88,7 +98,10 @@ macro_rules! deployment_from {
             description: out.description().map(str::to_string),
             auto_deployed: out.auto_deployed().unwrap_or(false),
             created_date: date(out.created_date()),
-            status: out.deployment_status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "PENDING".into()),
+            status: out
+                .deployment_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|| "PENDING".into()),
             status_message: out.deployment_status_message().map(str::to_string),
         }
     }};
@@ -154,7 +167,11 @@ impl Cloud {
             Ok(_) => Ok(Deleted::Now),
             Err(e) => {
                 let e = AwsError::from_sdk(e);
-                if e.is("NotFoundException") { Ok(Deleted::AlreadyGone) } else { Err(e) }
+                if e.is("NotFoundException") {
+                    Ok(Deleted::AlreadyGone)
+                } else {
+                    Err(e)
+                }
             }
         }
     }
@@ -164,8 +181,20 @@ impl Cloud {
         let mut names = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let out = self.client.get_stages().api_id(api_id).set_next_token(token.take()).send().await.map_err(AwsError::from_sdk)?;
-            names.extend(out.items().iter().filter(|s| s.deployment_id() == Some(id)).filter_map(|s| s.stage_name().map(str::to_string)));
+            let out = self
+                .client
+                .get_stages()
+                .api_id(api_id)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(AwsError::from_sdk)?;
+            names.extend(
+                out.items()
+                    .iter()
+                    .filter(|s| s.deployment_id() == Some(id))
+                    .filter_map(|s| s.stage_name().map(str::to_string)),
+            );
             match out.next_token() {
                 Some(t) if !t.is_empty() => token = Some(t.to_string()),
                 _ => return Ok(names),
@@ -197,7 +226,13 @@ impl Cloud {
             let now = Instant::now();
             if now >= deadline {
                 let status = last.status.clone();
-                return Err((last, WaitError::TimedOut { status, waited: now - started }));
+                return Err((
+                    last,
+                    WaitError::TimedOut {
+                        status,
+                        waited: now - started,
+                    },
+                ));
             }
             let sleep_until = (now + delay).min(deadline);
             tokio::select! {

@@ -17,18 +17,27 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
 pub fn check_config(news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
     let props = check::check(&CONFIG, news)?;
     let mut failures = Vec::new();
-    if let Some(e) = props.str(CFG_ENDPOINT) {
-        if !(e.starts_with("http://") || e.starts_with("https://")) || e.len() <= "https://".len() {
-            failures.push(Failure::new(CFG_ENDPOINT, format!("endpoint must be an http:// or https:// URL, got {e:?}")));
-        }
+    if let Some(e) = props.str(CFG_ENDPOINT)
+        && (!(e.starts_with("http://") || e.starts_with("https://")) || e.len() <= "https://".len())
+    {
+        failures.push(Failure::new(
+            CFG_ENDPOINT,
+            format!("endpoint must be an http:// or https:// URL, got {e:?}"),
+        ));
     }
     let present = |k: &str| props.get(k).is_some();
     if present(CFG_ACCESS_KEY) != present(CFG_SECRET_KEY) {
         let missing = if present(CFG_ACCESS_KEY) { CFG_SECRET_KEY } else { CFG_ACCESS_KEY };
-        failures.push(Failure::new(missing, format!("{CFG_ACCESS_KEY} and {CFG_SECRET_KEY} must be set together; {missing} is missing")));
+        failures.push(Failure::new(
+            missing,
+            format!("{CFG_ACCESS_KEY} and {CFG_SECRET_KEY} must be set together; {missing} is missing"),
+        ));
     }
     if present(CFG_TOKEN) && !present(CFG_ACCESS_KEY) {
-        failures.push(Failure::new(CFG_TOKEN, format!("{CFG_TOKEN} needs {CFG_ACCESS_KEY} and {CFG_SECRET_KEY}")));
+        failures.push(Failure::new(
+            CFG_TOKEN,
+            format!("{CFG_TOKEN} needs {CFG_ACCESS_KEY} and {CFG_SECRET_KEY}"),
+        ));
     }
     if failures.is_empty() { Ok(props) } else { Err(failures) }
 }
@@ -70,29 +79,60 @@ mod tests {
     use prost_types::{Value, value::Kind};
 
     fn cfg(pairs: &[(&str, Value)]) -> Option<Struct> {
-        Some(Struct { fields: pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() })
+        Some(Struct {
+            fields: pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        })
     }
     fn s(v: &str) -> Value {
-        Value { kind: Some(Kind::StringValue(v.into())) }
+        Value {
+            kind: Some(Kind::StringValue(v.into())),
+        }
     }
     fn reasons(r: Result<Props, Vec<Failure>>) -> Vec<String> {
-        r.err().unwrap_or_default().into_iter().map(|f| format!("{}: {}", f.property, f.reason)).collect()
+        r.err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| format!("{}: {}", f.property, f.reason))
+            .collect()
     }
 
     /// Good config passes, `version` is tolerated and maxRetries may arrive as text.
     #[test]
     fn accepts_valid() {
-        let r = check_config(cfg(&[("region", s("eu-west-1")), ("version", s("0.1.0")), ("maxRetries", s("5")), ("endpoint", s("http://127.0.0.1:1"))]).as_ref());
+        let r = check_config(
+            cfg(&[
+                ("region", s("eu-west-1")),
+                ("version", s("0.1.0")),
+                ("maxRetries", s("5")),
+                ("endpoint", s("http://127.0.0.1:1")),
+            ])
+            .as_ref(),
+        );
         assert_eq!(r.unwrap().int(CFG_MAX_RETRIES), Some(5));
     }
 
     /// Each bad key is reported by name with its rule.
     #[test]
     fn rejects_bad_keys() {
-        assert_eq!(reasons(check_config(cfg(&[("regoin", s("x"))]).as_ref())), vec!["regoin: unknown property regoin; expected one of: region, profile, accessKey, secretKey, token, endpoint, maxRetries"]);
-        assert_eq!(reasons(check_config(cfg(&[("endpoint", s("localhost:4566"))]).as_ref())), vec!["endpoint: endpoint must be an http:// or https:// URL, got \"localhost:4566\""]);
-        assert_eq!(reasons(check_config(cfg(&[("accessKey", s("AK"))]).as_ref())), vec!["secretKey: accessKey and secretKey must be set together; secretKey is missing"]);
-        assert_eq!(reasons(check_config(cfg(&[("maxRetries", s("many"))]).as_ref())), vec!["maxRetries: maxRetries must be a whole number, not a string"]);
-        assert_eq!(reasons(check_config(cfg(&[("maxRetries", s("0"))]).as_ref())), vec!["maxRetries: maxRetries must be between 1 and 100, got 0"]);
+        assert_eq!(
+            reasons(check_config(cfg(&[("regoin", s("x"))]).as_ref())),
+            vec!["regoin: unknown property regoin; expected one of: region, profile, accessKey, secretKey, token, endpoint, maxRetries"]
+        );
+        assert_eq!(
+            reasons(check_config(cfg(&[("endpoint", s("localhost:4566"))]).as_ref())),
+            vec!["endpoint: endpoint must be an http:// or https:// URL, got \"localhost:4566\""]
+        );
+        assert_eq!(
+            reasons(check_config(cfg(&[("accessKey", s("AK"))]).as_ref())),
+            vec!["secretKey: accessKey and secretKey must be set together; secretKey is missing"]
+        );
+        assert_eq!(
+            reasons(check_config(cfg(&[("maxRetries", s("many"))]).as_ref())),
+            vec!["maxRetries: maxRetries must be a whole number, not a string"]
+        );
+        assert_eq!(
+            reasons(check_config(cfg(&[("maxRetries", s("0"))]).as_ref())),
+            vec!["maxRetries: maxRetries must be between 1 and 100, got 0"]
+        );
     }
 }

@@ -75,24 +75,39 @@ mod tests {
     use super::*;
     use crate::props::{self, Strictness, UNKNOWN};
     use crate::resource::DEPLOYMENT;
-    use prost_types::{Struct, Value, value::Kind};
     use ChangeKind::*;
+    use prost_types::{Struct, Value, value::Kind};
 
     fn s(v: &str) -> Value {
-        Value { kind: Some(Kind::StringValue(v.into())) }
+        Value {
+            kind: Some(Kind::StringValue(v.into())),
+        }
     }
     fn map(pairs: &[(&str, &str)]) -> Value {
-        Value { kind: Some(Kind::StructValue(Struct { fields: pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect() })) }
+        Value {
+            kind: Some(Kind::StructValue(Struct {
+                fields: pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect(),
+            })),
+        }
     }
     fn props(fields: Vec<(&str, Value)>) -> Props {
-        let st = Struct { fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect() };
+        let st = Struct {
+            fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        };
         props::decode(&DEPLOYMENT, Some(&st), Strictness::Lenient).0
     }
 
     /// One row per rule: which property changed, how, and whether it replaces.
     #[test]
     fn table() {
-        let base = || vec![("apiId", s("a")), ("description", s("d")), ("triggers", map(&[("x", "1"), ("y", "2")])), ("stageName", s("prod"))];
+        let base = || {
+            vec![
+                ("apiId", s("a")),
+                ("description", s("d")),
+                ("triggers", map(&[("x", "1"), ("y", "2")])),
+                ("stageName", s("prod")),
+            ]
+        };
         let with = |name: &str, v: Option<Value>| {
             let mut f: Vec<(&str, Value)> = base().into_iter().filter(|(n, _)| *n != name).collect();
             if let Some(v) = v {
@@ -100,20 +115,49 @@ mod tests {
             }
             f
         };
-        let rows: Vec<(&str, Vec<(&str, Value)>, Vec<(&str, ChangeKind)>)> = vec![
+        type Row<'a> = (&'a str, Vec<(&'a str, Value)>, Vec<(&'a str, ChangeKind)>);
+        let rows: Vec<Row> = vec![
             ("identical", base(), vec![]),
             ("triggers reordered", with("triggers", Some(map(&[("y", "2"), ("x", "1")]))), vec![]),
-            ("description changed", with("description", Some(s("e"))), vec![("description", Update)]),
+            (
+                "description changed",
+                with("description", Some(s("e"))),
+                vec![("description", Update)],
+            ),
             ("description removed", with("description", None), vec![("description", Delete)]),
             ("apiId changed", with("apiId", Some(s("b"))), vec![("apiId", UpdateReplace)]),
             ("apiId unknown", with("apiId", Some(s(UNKNOWN))), vec![("apiId", UpdateReplace)]),
-            ("description unknown", with("description", Some(s(UNKNOWN))), vec![("description", Update)]),
-            ("trigger value changed", with("triggers", Some(map(&[("x", "1"), ("y", "3")]))), vec![("triggers", UpdateReplace)]),
-            ("trigger added", with("triggers", Some(map(&[("x", "1"), ("y", "2"), ("z", "3")]))), vec![("triggers", UpdateReplace)]),
+            (
+                "description unknown",
+                with("description", Some(s(UNKNOWN))),
+                vec![("description", Update)],
+            ),
+            (
+                "trigger value changed",
+                with("triggers", Some(map(&[("x", "1"), ("y", "3")]))),
+                vec![("triggers", UpdateReplace)],
+            ),
+            (
+                "trigger added",
+                with("triggers", Some(map(&[("x", "1"), ("y", "2"), ("z", "3")]))),
+                vec![("triggers", UpdateReplace)],
+            ),
             ("triggers removed", with("triggers", None), vec![("triggers", DeleteReplace)]),
-            ("triggers emptied", with("triggers", Some(map(&[]))), vec![("triggers", DeleteReplace)]),
-            ("trigger unknown", with("triggers", Some(map(&[("x", UNKNOWN)]))), vec![("triggers", UpdateReplace)]),
-            ("stageName changed", with("stageName", Some(s("dev"))), vec![("stageName", UpdateReplace)]),
+            (
+                "triggers emptied",
+                with("triggers", Some(map(&[]))),
+                vec![("triggers", DeleteReplace)],
+            ),
+            (
+                "trigger unknown",
+                with("triggers", Some(map(&[("x", UNKNOWN)]))),
+                vec![("triggers", UpdateReplace)],
+            ),
+            (
+                "stageName changed",
+                with("stageName", Some(s("dev"))),
+                vec![("stageName", UpdateReplace)],
+            ),
             ("stageName removed", with("stageName", None), vec![("stageName", DeleteReplace)]),
             ("secret same value", with("description", Some(props::secret_value(s("d")))), vec![]),
         ];
@@ -128,7 +172,10 @@ mod tests {
     fn additions() {
         let old = props(vec![("apiId", s("a"))]);
         let new = props(vec![("apiId", s("a")), ("description", s("d")), ("triggers", map(&[("x", "1")]))]);
-        assert_eq!(diff(&DEPLOYMENT, &old, &new, &[]).changes, vec![("description", Add), ("triggers", AddReplace)]);
+        assert_eq!(
+            diff(&DEPLOYMENT, &old, &new, &[]).changes,
+            vec![("description", Add), ("triggers", AddReplace)]
+        );
     }
 
     /// ignoreChanges hides a property's change.

@@ -16,7 +16,11 @@ impl EngineLog {
         if address.is_empty() {
             return;
         }
-        let uri = if address.contains("://") { address.to_string() } else { format!("http://{address}") };
+        let uri = if address.contains("://") {
+            address.to_string()
+        } else {
+            format!("http://{address}")
+        };
         match Endpoint::from_shared(uri) {
             Ok(ep) => {
                 let client = EngineClient::new(ep.connect_lazy());
@@ -39,7 +43,13 @@ impl EngineLog {
         tracing::info!(urn, "{message}");
         let client = self.client.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let Some(mut client) = client else { return };
-        let req = LogRequest { severity: severity as i32, message: message.to_string(), urn: urn.to_string(), stream_id: 0, ephemeral };
+        let req = LogRequest {
+            severity: severity as i32,
+            message: message.to_string(),
+            urn: urn.to_string(),
+            stream_id: 0,
+            ephemeral,
+        };
         if let Err(e) = client.log(req).await {
             tracing::debug!("engine log failed: {e}");
         }

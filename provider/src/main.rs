@@ -32,10 +32,28 @@ fn parse_args(args: impl Iterator<Item = String>) -> Args {
             positional.push(arg);
         }
     }
-    Args { verbosity, engine_address: positional.pop() }
+    Args {
+        verbosity,
+        engine_address: positional.pop(),
+    }
 }
 
-const SENSITIVE_TARGETS: &[&str] = &["aws_smithy_runtime", "aws_smithy_runtime_api", "aws_smithy_http", "aws_smithy_types", "aws_sdk_apigatewayv2", "aws_sigv4", "aws_runtime", "aws_config", "hyper", "hyper_util", "h2", "tonic", "tower", "rustls"];
+const SENSITIVE_TARGETS: &[&str] = &[
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http",
+    "aws_smithy_types",
+    "aws_sdk_apigatewayv2",
+    "aws_sigv4",
+    "aws_runtime",
+    "aws_config",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "tonic",
+    "tower",
+    "rustls",
+];
 
 fn init_tracing(verbosity: u32) {
     let default = match verbosity {
@@ -52,7 +70,11 @@ fn init_tracing(verbosity: u32) {
             filter = filter.add_directive(directive);
         }
     }
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_env_filter(filter).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
 }
 
 async fn shutdown_signal(cancel: CancellationToken) {

@@ -47,7 +47,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(property: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { property: property.into(), reason: reason.into() }
+        Self {
+            property: property.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -97,10 +100,10 @@ impl Props {
         self.values.insert(name, Slot::Known(value));
     }
 
-    /// Sets or removes a string property.
-    pub fn set_opt_str(&mut self, name: &'static str, value: Option<&str>) {
+    /// Sets a property, or removes it when there is no value.
+    pub fn set_opt(&mut self, name: &'static str, value: Option<Val>) {
         match value {
-            Some(v) => self.set(name, Val::Str(v.to_string())),
+            Some(v) => self.set(name, v),
             None => self.remove(name),
         }
     }
@@ -188,10 +191,10 @@ fn unwrap<'a>(v: &'a Value, secret: &mut bool, depth: usize) -> Result<Plain<'a>
     if depth > 8 {
         return Err("is wrapped in too many secret or output markers".into());
     }
-    if let Some(PbKind::StringValue(s)) = &v.kind {
-        if s == UNKNOWN {
-            return Ok(Plain::Unknown);
-        }
+    if let Some(PbKind::StringValue(s)) = &v.kind
+        && s == UNKNOWN
+    {
+        return Ok(Plain::Unknown);
     }
     match sig(v) {
         None => match &v.kind {
@@ -221,7 +224,11 @@ fn unwrap<'a>(v: &'a Value, secret: &mut bool, depth: usize) -> Result<Plain<'a>
 
 fn map_key_path(field: &str, key: &str) -> String {
     let simple = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if simple { format!("{field}.{key}") } else { format!("{field}[{key:?}]") }
+    if simple {
+        format!("{field}.{key}")
+    } else {
+        format!("{field}[{key:?}]")
+    }
 }
 
 /// Decodes one field's value. `Ok(None)` means absent (null).
@@ -283,10 +290,14 @@ fn decode_field(field: &Field, v: &Value, secret: &mut bool, failures: &mut Vec<
                 let path = map_key_path(field.name, key);
                 match unwrap(value, secret, 0) {
                     Ok(Plain::Unknown) => unknown = true,
-                    Ok(Plain::Value(Value { kind: Some(PbKind::StringValue(text)) })) => {
+                    Ok(Plain::Value(Value {
+                        kind: Some(PbKind::StringValue(text)),
+                    })) => {
                         map.insert(key.clone(), text.clone());
                     }
-                    Ok(Plain::Value(other)) => failures.push(Failure::new(&path, format!("{path} must be a string, not {}", describe(other)))),
+                    Ok(Plain::Value(other)) => {
+                        failures.push(Failure::new(&path, format!("{path} must be a string, not {}", describe(other))))
+                    }
                     Ok(Plain::Null) => failures.push(Failure::new(&path, format!("{path} must be a string, not null"))),
                     Err(reason) => failures.push(Failure::new(&path, format!("{path} {reason}"))),
                 }
@@ -315,7 +326,10 @@ pub fn decode(decl: &ResourceDecl, s: Option<&Struct>, strictness: Strictness) -
             Some(f) if strictness == Strictness::Lenient || f.role == Role::Input => f,
             found => {
                 // Engine-internal keys (`__defaults`, config `version`) are not the user's.
-                if strictness == Strictness::Inputs && !name.starts_with("__") && !(decl.token.starts_with("pulumi:providers:") && name == "version") {
+                if strictness == Strictness::Inputs
+                    && !name.starts_with("__")
+                    && !(decl.token.starts_with("pulumi:providers:") && name == "version")
+                {
                     let expected: Vec<&str> = decl.inputs().map(|f| f.name).collect();
                     let reason = if found.is_some() {
                         format!("{name} is an output and cannot be set")
@@ -339,7 +353,9 @@ pub fn decode(decl: &ResourceDecl, s: Option<&Struct>, strictness: Strictness) -
 }
 
 fn string(s: &str) -> Value {
-    Value { kind: Some(PbKind::StringValue(s.to_string())) }
+    Value {
+        kind: Some(PbKind::StringValue(s.to_string())),
+    }
 }
 
 fn encode_val(v: &Val) -> Value {
@@ -347,7 +363,9 @@ fn encode_val(v: &Val) -> Value {
         Val::Str(s) => PbKind::StringValue(s.clone()),
         Val::Bool(b) => PbKind::BoolValue(*b),
         Val::Int(i) => PbKind::NumberValue(*i as f64),
-        Val::Map(m) => PbKind::StructValue(Struct { fields: m.iter().map(|(k, v)| (k.clone(), string(v))).collect() }),
+        Val::Map(m) => PbKind::StructValue(Struct {
+            fields: m.iter().map(|(k, v)| (k.clone(), string(v))).collect(),
+        }),
     };
     Value { kind: Some(kind) }
 }
@@ -357,7 +375,11 @@ pub fn secret_value(inner: Value) -> Value {
     let mut fields = BTreeMap::new();
     fields.insert(SIG_KEY.to_string(), string(SECRET_SIG));
     fields.insert("value".to_string(), inner);
-    Value { kind: Some(PbKind::StructValue(Struct { fields: fields.into_iter().collect() })) }
+    Value {
+        kind: Some(PbKind::StructValue(Struct {
+            fields: fields.into_iter().collect(),
+        })),
+    }
 }
 
 /// Encodes properties for the engine; declared-secret and secret-marked properties are wrapped.
@@ -369,7 +391,11 @@ pub fn encode(decl: &ResourceDecl, props: &Props) -> Struct {
             Slot::Unknown => string(UNKNOWN),
             Slot::Known(v) => encode_val(v),
         };
-        let value = if field.secret || props.secret.contains(field.name) { secret_value(value) } else { value };
+        let value = if field.secret || props.secret.contains(field.name) {
+            secret_value(value)
+        } else {
+            value
+        };
         out.fields.insert(field.name.to_string(), value);
     }
     out

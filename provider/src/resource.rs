@@ -38,7 +38,7 @@ pub struct Field {
     pub min_int: Option<i64>,
     pub max_int: Option<i64>,
     /// AWS returns it, so Read (and thus `pulumi import`) can fill it in.
-    pub read_from_cloud: bool,
+    pub read_back: bool,
     /// Environment variables that supply a config value, for the schema's defaults.
     pub env: &'static [&'static str],
     pub doc: &'static str,
@@ -57,7 +57,7 @@ impl Field {
             max_len: None,
             min_int: None,
             max_int: None,
-            read_from_cloud: false,
+            read_back: false,
             env: &[],
             doc,
         }
@@ -84,8 +84,8 @@ impl Field {
         self.max_int = Some(max);
         self
     }
-    const fn from_cloud(mut self) -> Self {
-        self.read_from_cloud = true;
+    const fn read_back(mut self) -> Self {
+        self.read_back = true;
         self
     }
     const fn env(mut self, vars: &'static [&'static str]) -> Self {
@@ -131,10 +131,10 @@ pub const DEPLOYMENT: ResourceDecl = ResourceDecl {
             .required()
             .replace()
             .len(1, 128)
-            .from_cloud(),
+            .read_back(),
         Field::new(DESCRIPTION, Kind::String, Role::Input, "A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.")
             .len(0, 1024)
-            .from_cloud(),
+            .read_back(),
         Field::new(TRIGGERS, Kind::StringMap, Role::Input, "Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.")
             .replace(),
         Field::new(STAGE_NAME, Kind::String, Role::Input, "The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.")

@@ -43,7 +43,12 @@ fn properties<'a>(fields: impl Iterator<Item = &'a Field>) -> Map<String, Value>
 fn resource_spec(decl: &ResourceDecl) -> Value {
     // Every output is always set once the deployment exists, so outputs are required; inputs
     // come back only when given (description) or never from AWS (triggers, stageName).
-    let required: Vec<&str> = decl.fields.iter().filter(|f| f.role == Role::Output || f.required).map(|f| f.name).collect();
+    let required: Vec<&str> = decl
+        .fields
+        .iter()
+        .filter(|f| f.role == Role::Output || f.required)
+        .map(|f| f.name)
+        .collect();
     let required_inputs: Vec<&str> = decl.inputs().filter(|f| f.required).map(|f| f.name).collect();
     json!({
         "description": decl.doc,
@@ -66,7 +71,7 @@ pub fn package_schema() -> Value {
         "keywords": ["pulumi", "aws", "apigateway", "apigatewayv2", "category/cloud", "kind/native"],
         "homepage": "https://github.com/example/pulumi-aws-apigatewayv2",
         "repository": "https://github.com/example/pulumi-aws-apigatewayv2",
-        "license": "Apache-2.0",
+        "license": "MIT",
         "publisher": "pulumi-aws-apigatewayv2 contributors",
         "meta": {"moduleFormat": "(.*)"},
         "config": {"variables": properties(CONFIG.fields.iter())},

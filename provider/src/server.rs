@@ -5,10 +5,10 @@
 use prost::Message;
 use prost_types::Struct;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{
-    self as rpc, CheckFailure, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse, CreateRequest, CreateResponse, DeleteRequest,
-    DiffRequest, DiffResponse, ErrorResourceInitFailed, GetSchemaRequest, GetSchemaResponse, PluginAttach, PluginInfo, PropertyDiff,
-    ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse, diff_response::DiffChanges,
-    property_diff::Kind as PdKind, resource_provider_server::ResourceProvider,
+    self as rpc, CheckFailure, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse, CreateRequest, CreateResponse,
+    DeleteRequest, DiffRequest, DiffResponse, ErrorResourceInitFailed, GetSchemaRequest, GetSchemaResponse, PluginAttach, PluginInfo,
+    PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
+    diff_response::DiffChanges, property_diff::Kind as PdKind, resource_provider_server::ResourceProvider,
 };
 use std::sync::RwLock;
 use std::time::Duration;
@@ -23,7 +23,9 @@ use crate::config;
 use crate::diff::{self, ChangeKind};
 use crate::engine::EngineLog;
 use crate::props::{self, Failure, Props, Strictness, Val};
-use crate::resource::{API_ID, AUTO_DEPLOYED, CONFIG, CREATED_DATE, DEPLOYMENT, DEPLOYMENT_STATUS, DESCRIPTION, ResourceDecl, STAGE_NAME, VERSION};
+use crate::resource::{
+    API_ID, AUTO_DEPLOYED, CONFIG, CREATED_DATE, DEPLOYMENT, DEPLOYMENT_STATUS, DESCRIPTION, ResourceDecl, Role, STAGE_NAME, VERSION,
+};
 use crate::schema;
 
 /// Like Terraform's resource: wait up to five minutes for DEPLOYED unless customTimeouts say otherwise.
@@ -41,31 +43,58 @@ pub struct Provider {
 impl Provider {
     /// `cancel` stops every in-flight wait: fired by the Cancel RPC and by shutdown signals.
     pub fn new(engine: EngineLog, cancel: CancellationToken) -> Self {
-        Self { engine, cloud: RwLock::new(None), cancel }
+        Self {
+            engine,
+            cloud: RwLock::new(None),
+            cancel,
+        }
     }
 
     fn cloud(&self, operation: &str) -> Result<Cloud, Status> {
         self.cloud.read().unwrap_or_else(|p| p.into_inner()).clone().ok_or_else(|| {
-            Status::failed_precondition(format!("{operation}: the aws-apigatewayv2 provider is not configured yet (Configure was not called or its config is unknown)"))
+            Status::failed_precondition(format!(
+                "{operation}: the aws-apigatewayv2 provider is not configured yet (Configure was not called or its config is unknown)"
+            ))
         })
     }
 
     /// Waits for DEPLOYED, telling the user what it waits for.
-    async fn wait(&self, urn: &str, api_id: &str, current: cloud::Deployment, timeout: f64) -> Result<cloud::Deployment, (cloud::Deployment, WaitError)> {
+    async fn wait(
+        &self,
+        urn: &str,
+        api_id: &str,
+        current: cloud::Deployment,
+        timeout: f64,
+    ) -> Result<cloud::Deployment, (cloud::Deployment, WaitError)> {
         let deadline = Instant::now() + timeout_of(timeout);
         if current.status != "DEPLOYED" {
-            let msg = format!("waiting for deployment {} of API {api_id} to be DEPLOYED (now {})", current.id, current.status);
+            let msg = format!(
+                "waiting for deployment {} of API {api_id} to be DEPLOYED (now {})",
+                current.id, current.status
+            );
             self.engine.info(urn, &msg, true).await;
         }
         self.cloud(urn)
-            .map_err(|e| (current.clone(), WaitError::Aws(cloud::AwsError { code: None, message: e.message().to_string() })))?
+            .map_err(|e| {
+                (
+                    current.clone(),
+                    WaitError::Aws(cloud::AwsError {
+                        code: None,
+                        message: e.message().to_string(),
+                    }),
+                )
+            })?
             .wait_deployed(api_id, current, deadline, &self.cancel)
             .await
     }
 }
 
 fn timeout_of(seconds: f64) -> Duration {
-    if seconds.is_finite() && seconds > 0.0 { Duration::from_secs_f64(seconds.min(7.0 * 24.0 * 3600.0)) } else { DEFAULT_TIMEOUT }
+    if seconds.is_finite() && seconds > 0.0 {
+        Duration::from_secs_f64(seconds.min(7.0 * 24.0 * 3600.0))
+    } else {
+        DEFAULT_TIMEOUT
+    }
 }
 
 /// Every RPC this provider has no use for answers here, naming itself.
@@ -74,7 +103,13 @@ fn unimplemented(rpc: &str) -> Status {
 }
 
 fn to_check_failures(failures: Vec<Failure>) -> Vec<CheckFailure> {
-    failures.into_iter().map(|f| CheckFailure { property: f.property, reason: f.reason }).collect()
+    failures
+        .into_iter()
+        .map(|f| CheckFailure {
+            property: f.property,
+            reason: f.reason,
+        })
+        .collect()
 }
 
 /// The google.rpc.Status that carries error details on the wire.
@@ -90,11 +125,20 @@ struct RpcStatus {
 
 /// The object exists but did not finish: the engine records `id` with these properties.
 fn init_failed(id: &str, properties: Struct, reason: String) -> Status {
-    let detail = ErrorResourceInitFailed { id: id.to_string(), properties: Some(properties), reasons: vec![reason.clone()], inputs: None, refresh_before_update: false };
+    let detail = ErrorResourceInitFailed {
+        id: id.to_string(),
+        properties: Some(properties),
+        reasons: vec![reason.clone()],
+        inputs: None,
+        refresh_before_update: false,
+    };
     let status = RpcStatus {
         code: Code::Unknown as i32,
         message: reason.clone(),
-        details: vec![prost_types::Any { type_url: "type.googleapis.com/pulumirpc.ErrorResourceInitFailed".into(), value: detail.encode_to_vec() }],
+        details: vec![prost_types::Any {
+            type_url: "type.googleapis.com/pulumirpc.ErrorResourceInitFailed".into(),
+            value: detail.encode_to_vec(),
+        }],
     };
     Status::with_details(Code::Unknown, reason, status.encode_to_vec().into())
 }
@@ -124,14 +168,24 @@ fn split_id(id: &str, sources: &[&Props]) -> Result<(String, String), Status> {
     Ok((api.to_string(), id.to_string()))
 }
 
-/// Outputs: the inputs as given, with what AWS reports laid over them.
+/// What AWS reports for a declared property of the deployment (None: AWS has no value for it).
+fn reported(name: &str, api_id: &str, d: &cloud::Deployment) -> Option<Val> {
+    match name {
+        API_ID => Some(Val::Str(api_id.to_string())),
+        DESCRIPTION => d.description.clone().map(Val::Str),
+        AUTO_DEPLOYED => Some(Val::Bool(d.auto_deployed)),
+        CREATED_DATE => d.created_date.clone().map(Val::Str),
+        DEPLOYMENT_STATUS => Some(Val::Str(d.status.clone())),
+        _ => None,
+    }
+}
+
+/// Outputs: the inputs as given, with everything AWS reports laid over them.
 fn outputs(inputs: &Props, api_id: &str, d: &cloud::Deployment) -> Props {
     let mut out = inputs.clone();
-    out.set(API_ID, Val::Str(api_id.to_string()));
-    out.set_opt_str(DESCRIPTION, d.description.as_deref());
-    out.set(AUTO_DEPLOYED, Val::Bool(d.auto_deployed));
-    out.set_opt_str(CREATED_DATE, d.created_date.as_deref());
-    out.set(DEPLOYMENT_STATUS, Val::Str(d.status.clone()));
+    for f in DEPLOYMENT.fields.iter().filter(|f| f.role == Role::Output || f.read_back) {
+        out.set_opt(f.name, reported(f.name, api_id, d));
+    }
     out
 }
 
@@ -145,7 +199,9 @@ fn aws_failure(operation: &str, api_id: &str, id: Option<&str>, e: &cloud::AwsEr
         Some("NotFoundException") => Code::NotFound,
         Some("ConflictException") => Code::Aborted,
         Some("TooManyRequestsException") => Code::ResourceExhausted,
-        Some(c) if c.contains("Signature") || c.contains("Unrecognized") || c.contains("Authentication") || c.contains("AccessDenied") => Code::PermissionDenied,
+        Some(c) if c.contains("Signature") || c.contains("Unrecognized") || c.contains("Authentication") || c.contains("AccessDenied") => {
+            Code::PermissionDenied
+        }
         _ => Code::Unknown,
     };
     Status::new(code, format!("{operation} for {what} failed: {e}"))
@@ -167,9 +223,25 @@ fn diff_response(result: diff::DiffResult) -> DiffResponse {
         replaces: result.replaces().into_iter().map(str::to_string).collect(),
         stables: vec![],
         delete_before_replace: false,
-        changes: if result.changes.is_empty() { DiffChanges::DiffNone } else { DiffChanges::DiffSome } as i32,
+        changes: if result.changes.is_empty() {
+            DiffChanges::DiffNone
+        } else {
+            DiffChanges::DiffSome
+        } as i32,
         diffs: result.changes.iter().map(|(n, _)| n.to_string()).collect(),
-        detailed_diff: result.changes.iter().map(|(n, k)| (n.to_string(), PropertyDiff { kind: diff_kind(*k) as i32, input_diff: true })).collect(),
+        detailed_diff: result
+            .changes
+            .iter()
+            .map(|(n, k)| {
+                (
+                    n.to_string(),
+                    PropertyDiff {
+                        kind: diff_kind(*k) as i32,
+                        input_diff: true,
+                    },
+                )
+            })
+            .collect(),
         has_detailed_diff: true,
     }
 }
@@ -186,7 +258,12 @@ fn old_inputs(decl: &ResourceDecl, old_inputs: Option<&Struct>, olds: Option<&St
 impl ResourceProvider for Provider {
     async fn handshake(&self, request: Request<ProviderHandshakeRequest>) -> Result<Response<ProviderHandshakeResponse>, Status> {
         self.engine.connect(&request.get_ref().engine_address);
-        Ok(Response::new(ProviderHandshakeResponse { accept_secrets: true, accept_resources: true, accept_outputs: false, supports_autonaming_configuration: false }))
+        Ok(Response::new(ProviderHandshakeResponse {
+            accept_secrets: true,
+            accept_resources: true,
+            accept_outputs: false,
+            supports_autonaming_configuration: false,
+        }))
     }
 
     async fn parameterize(&self, _: Request<rpc::ParameterizeRequest>) -> Result<Response<rpc::ParameterizeResponse>, Status> {
@@ -196,9 +273,14 @@ impl ResourceProvider for Provider {
     async fn get_schema(&self, request: Request<GetSchemaRequest>) -> Result<Response<GetSchemaResponse>, Status> {
         let req = request.get_ref();
         if !req.subpackage_name.is_empty() {
-            return Err(Status::not_found(format!("GetSchema: aws-apigatewayv2 has no subpackage {:?}", req.subpackage_name)));
+            return Err(Status::not_found(format!(
+                "GetSchema: aws-apigatewayv2 has no subpackage {:?}",
+                req.subpackage_name
+            )));
         }
-        Ok(Response::new(GetSchemaResponse { schema: schema::EMBEDDED.to_string() }))
+        Ok(Response::new(GetSchemaResponse {
+            schema: schema::EMBEDDED.to_string(),
+        }))
     }
 
     async fn check_config(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
@@ -207,7 +289,10 @@ impl ResourceProvider for Provider {
             Ok(_) => vec![],
             Err(f) => to_check_failures(f),
         };
-        Ok(Response::new(CheckResponse { inputs: req.news, failures }))
+        Ok(Response::new(CheckResponse {
+            inputs: req.news,
+            failures,
+        }))
     }
 
     async fn diff_config(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
@@ -226,10 +311,18 @@ impl ResourceProvider for Provider {
         if config::has_unknowns(&props) {
             tracing::info!("configuration has unknown values; AWS calls wait for a configured run");
         } else {
-            let client = config::client(&props).await.map_err(|e| Status::invalid_argument(format!("Configure: {e}")))?;
+            let client = config::client(&props)
+                .await
+                .map_err(|e| Status::invalid_argument(format!("Configure: {e}")))?;
             *self.cloud.write().unwrap_or_else(|p| p.into_inner()) = Some(Cloud::new(client));
         }
-        Ok(Response::new(ConfigureResponse { accept_secrets: true, supports_preview: true, accept_resources: true, accept_outputs: false, supports_autonaming_configuration: false }))
+        Ok(Response::new(ConfigureResponse {
+            accept_secrets: true,
+            supports_preview: true,
+            accept_resources: true,
+            accept_outputs: false,
+            supports_autonaming_configuration: false,
+        }))
     }
 
     async fn invoke(&self, _: Request<rpc::InvokeRequest>) -> Result<Response<rpc::InvokeResponse>, Status> {
@@ -246,26 +339,44 @@ impl ResourceProvider for Provider {
             Ok(_) => vec![],
             Err(f) => to_check_failures(f),
         };
-        Ok(Response::new(CheckResponse { inputs: req.news, failures }))
+        Ok(Response::new(CheckResponse {
+            inputs: req.news,
+            failures,
+        }))
     }
 
     async fn diff(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
         let req = request.into_inner();
         let olds = old_inputs(&DEPLOYMENT, req.old_inputs.as_ref(), req.olds.as_ref());
         let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
-        Ok(Response::new(diff_response(diff::diff(&DEPLOYMENT, &olds, &news, &req.ignore_changes))))
+        Ok(Response::new(diff_response(diff::diff(
+            &DEPLOYMENT,
+            &olds,
+            &news,
+            &req.ignore_changes,
+        ))))
     }
 
     async fn create(&self, request: Request<CreateRequest>) -> Result<Response<CreateResponse>, Status> {
         let req = request.into_inner();
         if req.preview {
             // Preview creates nothing: known inputs go back, outputs stay unknown.
-            return Ok(Response::new(CreateResponse { id: String::new(), properties: req.properties, refresh_before_update: false }));
+            return Ok(Response::new(CreateResponse {
+                id: String::new(),
+                properties: req.properties,
+                refresh_before_update: false,
+            }));
         }
         let inputs = decode(&DEPLOYMENT, req.properties.as_ref()).inputs_only(&DEPLOYMENT);
-        let api_id = inputs.str(API_ID).ok_or_else(|| Status::invalid_argument(format!("Create of {}: apiId is missing or unknown", req.urn)))?.to_string();
+        let api_id = inputs
+            .str(API_ID)
+            .ok_or_else(|| Status::invalid_argument(format!("Create of {}: apiId is missing or unknown", req.urn)))?
+            .to_string();
         if inputs.has_unknowns() {
-            return Err(Status::invalid_argument(format!("Create of {}: inputs are still unknown outside preview", req.urn)));
+            return Err(Status::invalid_argument(format!(
+                "Create of {}: inputs are still unknown outside preview",
+                req.urn
+            )));
         }
         let cloud = self.cloud("Create")?;
         let created = cloud
@@ -275,8 +386,16 @@ impl ResourceProvider for Provider {
         let id = created.id.clone();
         tracing::info!(api_id, deployment_id = id, "created deployment");
         match self.wait(&req.urn, &api_id, created, req.timeout).await {
-            Ok(d) => Ok(Response::new(CreateResponse { id, properties: Some(props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d))), refresh_before_update: false })),
-            Err((d, e)) => Err(init_failed(&id, props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d)), format!("deployment {id} of API {api_id} was created, but {e}"))),
+            Ok(d) => Ok(Response::new(CreateResponse {
+                id,
+                properties: Some(props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d))),
+                refresh_before_update: false,
+            })),
+            Err((d, e)) => Err(init_failed(
+                &id,
+                props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d)),
+                format!("deployment {id} of API {api_id} was created, but {e}"),
+            )),
         }
     }
 
@@ -286,14 +405,24 @@ impl ResourceProvider for Provider {
         let old_in = decode(&DEPLOYMENT, req.inputs.as_ref()).inputs_only(&DEPLOYMENT);
         let (api_id, id) = split_id(&req.id, &[&old_outputs, &old_in])?;
         let cloud = self.cloud("Read")?;
-        let Some(d) = cloud.get(&api_id, &id).await.map_err(|e| aws_failure("GetDeployment", &api_id, Some(&id), &e))? else {
+        let Some(d) = cloud
+            .get(&api_id, &id)
+            .await
+            .map_err(|e| aws_failure("GetDeployment", &api_id, Some(&id), &e))?
+        else {
             // Gone: an empty id tells the engine to drop it from the state.
-            return Ok(Response::new(ReadResponse { id: String::new(), properties: None, inputs: None, refresh_before_update: false }));
+            return Ok(Response::new(ReadResponse {
+                id: String::new(),
+                properties: None,
+                inputs: None,
+                refresh_before_update: false,
+            }));
         };
-        // Inputs AWS knows come from AWS; triggers and stageName stay as they were.
+        // Inputs AWS reports come from AWS; the others (triggers, stageName) stay as they were.
         let mut inputs = old_in.clone();
-        inputs.set(API_ID, Val::Str(api_id.clone()));
-        inputs.set_opt_str(DESCRIPTION, d.description.as_deref());
+        for f in DEPLOYMENT.inputs().filter(|f| f.read_back) {
+            inputs.set_opt(f.name, reported(f.name, &api_id, &d));
+        }
         let mut out = old_outputs.clone();
         for f in DEPLOYMENT.inputs() {
             out.copy_from(f.name, &inputs);
@@ -316,11 +445,16 @@ impl ResourceProvider for Provider {
             merged.copy_from(f.name, &news);
         }
         if req.preview {
-            return Ok(Response::new(UpdateResponse { properties: Some(props::encode(&DEPLOYMENT, &merged)), refresh_before_update: false }));
+            return Ok(Response::new(UpdateResponse {
+                properties: Some(props::encode(&DEPLOYMENT, &merged)),
+                refresh_before_update: false,
+            }));
         }
         let (api_id, id) = split_id(&req.id, &[&olds, &news])?;
         if news.has_unknowns() {
-            return Err(Status::invalid_argument(format!("Update of deployment {id} of API {api_id}: inputs are still unknown outside preview")));
+            return Err(Status::invalid_argument(format!(
+                "Update of deployment {id} of API {api_id}: inputs are still unknown outside preview"
+            )));
         }
         let cloud = self.cloud("Update")?;
         let updated = cloud
@@ -328,8 +462,15 @@ impl ResourceProvider for Provider {
             .await
             .map_err(|e| aws_failure("UpdateDeployment", &api_id, Some(&id), &e))?;
         match self.wait(&req.urn, &api_id, updated, req.timeout).await {
-            Ok(d) => Ok(Response::new(UpdateResponse { properties: Some(props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d))), refresh_before_update: false })),
-            Err((d, e)) => Err(init_failed(&id, props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d)), format!("deployment {id} of API {api_id} was updated, but {e}"))),
+            Ok(d) => Ok(Response::new(UpdateResponse {
+                properties: Some(props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d))),
+                refresh_before_update: false,
+            })),
+            Err((d, e)) => Err(init_failed(
+                &id,
+                props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d)),
+                format!("deployment {id} of API {api_id} was updated, but {e}"),
+            )),
         }
     }
 
@@ -369,7 +510,9 @@ impl ResourceProvider for Provider {
     }
 
     async fn get_plugin_info(&self, _: Request<()>) -> Result<Response<PluginInfo>, Status> {
-        Ok(Response::new(PluginInfo { version: VERSION.to_string() }))
+        Ok(Response::new(PluginInfo {
+            version: VERSION.to_string(),
+        }))
     }
 
     async fn attach(&self, request: Request<PluginAttach>) -> Result<Response<()>, Status> {
@@ -387,7 +530,11 @@ impl ResourceProvider for Provider {
 }
 
 /// Serves the provider on `listener` until `shutdown` completes.
-pub async fn serve(listener: TcpListener, provider: Provider, shutdown: impl std::future::Future<Output = ()> + Send) -> Result<(), tonic::transport::Error> {
+pub async fn serve(
+    listener: TcpListener,
+    provider: Provider,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), tonic::transport::Error> {
     let service = rpc::resource_provider_server::ResourceProviderServer::new(provider)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);

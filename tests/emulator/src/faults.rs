@@ -59,9 +59,7 @@ impl Faults {
     /// Picks the fault for this call, if any, spending one use of the rule.
     pub fn pick(&mut self, operation: &str, roll: impl Fn() -> f64) -> Option<FaultKind> {
         let idx = self.rules.iter().position(|r| {
-            (r.operation == "*" || r.operation == operation)
-                && r.count != Some(0)
-                && (r.probability >= 1.0 || roll() < r.probability)
+            (r.operation == "*" || r.operation == operation) && r.count != Some(0) && (r.probability >= 1.0 || roll() < r.probability)
         })?;
         let rule = &mut self.rules[idx];
         let kind = rule.kind.clone();

@@ -9,11 +9,11 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::Emulator;
 use crate::faults::{FaultKind, FaultRule};
 use crate::model::{ApiError, OpResult};
 use crate::quota::Limit;
 use crate::sigv4::{self, AuthError, SignedRequest};
-use crate::Emulator;
 
 const MAX_BODY: usize = 10 * 1024 * 1024;
 
@@ -69,7 +69,13 @@ impl Op {
     fn mutates(&self) -> bool {
         !matches!(
             self,
-            Op::GetApis | Op::GetApi(_) | Op::GetRoutes(_) | Op::GetStages(_) | Op::GetStage(..) | Op::GetDeployments(_) | Op::GetDeployment(..)
+            Op::GetApis
+                | Op::GetApi(_)
+                | Op::GetRoutes(_)
+                | Op::GetStages(_)
+                | Op::GetStage(..)
+                | Op::GetDeployments(_)
+                | Op::GetDeployment(..)
         )
     }
 
@@ -115,7 +121,8 @@ fn json_response(status: u16, body: &Value) -> Response {
         Response::new(Body::empty())
     } else {
         let mut r = Response::new(Body::from(body.to_string()));
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         r
     };
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -131,18 +138,28 @@ fn error_response(err: &ApiError) -> Response {
         body[*k] = json!(v);
     }
     let mut resp = json_response(err.status, &body);
-    resp.headers_mut().insert("x-amzn-errortype", HeaderValue::from_static(err.error_type));
+    resp.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(err.error_type));
     resp
 }
 
 fn status_error(status: u16) -> ApiError {
     let (error_type, message, extra) = match status {
-        429 => ("TooManyRequestsException", "Too Many Requests", Some(("limitType", "Account".to_string()))),
+        429 => (
+            "TooManyRequestsException",
+            "Too Many Requests",
+            Some(("limitType", "Account".to_string())),
+        ),
         503 => ("ServiceUnavailableException", "Service Unavailable", None),
         502 => ("BadGatewayException", "Bad Gateway", None),
         _ => ("InternalServerErrorException", "Internal server error", None),
     };
-    ApiError { status, error_type, message: message.into(), extra }
+    ApiError {
+        status,
+        error_type,
+        message: message.into(),
+        extra,
+    }
 }
 
 fn auth_error(err: AuthError) -> ApiError {
@@ -159,17 +176,26 @@ fn auth_error(err: AuthError) -> ApiError {
             message: "The security token included in the request is invalid.".into(),
             extra: None,
         },
-        AuthError::BadSignature(message) => ApiError { status: 403, error_type: "InvalidSignatureException", message, extra: None },
+        AuthError::BadSignature(message) => ApiError {
+            status: 403,
+            error_type: "InvalidSignatureException",
+            message,
+            extra: None,
+        },
     }
 }
 
 /// A body that fails after the headers: the client sees the connection drop mid-response.
 fn reset_response() -> Response {
     let stream = futures_util::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected connection reset"))
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection reset",
+        ))
     });
     let mut resp = Response::new(Body::from_stream(stream));
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp
 }
 
@@ -196,7 +222,13 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         .iter()
         .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let signed = SignedRequest { method: parts.method.as_str(), raw_path: &path, raw_query: &query, headers: &headers, body: &body };
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        raw_path: &path,
+        raw_query: &query,
+        headers: &headers,
+        body: &body,
+    };
     let caller = match sigv4::verify(&signed, |k| em.secret_for(k), SystemTime::now()) {
         Ok(c) => c,
         Err(e) => return em.answer("Unauthenticated", error_response(&auth_error(e))),
@@ -232,7 +264,12 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
     } else {
         match serde_json::from_slice(&body) {
             Ok(v @ Value::Object(_)) => v,
-            _ => return em.answer(name, error_response(&ApiError::bad_request("Could not parse request body into json"))),
+            _ => {
+                return em.answer(
+                    name,
+                    error_response(&ApiError::bad_request("Could not parse request body into json")),
+                );
+            }
         }
     };
     let max = query_param(&query, "maxResults");
@@ -265,7 +302,11 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
 }
 
 fn admin_call(em: &Emulator, method: &Method, path: &str, body: &[u8]) -> Response {
-    let parsed: Result<Value, _> = if body.is_empty() { Ok(json!({})) } else { serde_json::from_slice(body) };
+    let parsed: Result<Value, _> = if body.is_empty() {
+        Ok(json!({}))
+    } else {
+        serde_json::from_slice(body)
+    };
     let Ok(input) = parsed else {
         return error_response(&ApiError::bad_request("admin: body is not JSON"));
     };
@@ -283,7 +324,10 @@ fn admin_call(em: &Emulator, method: &Method, path: &str, body: &[u8]) -> Respon
             ok()
         }
         ("POST", "fail-next-deployment") => {
-            let msg = input.get("message").and_then(Value::as_str).unwrap_or("Deployment failed: injected fault");
+            let msg = input
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("Deployment failed: injected fault");
             em.fail_next_deployment(msg);
             ok()
         }

@@ -115,16 +115,14 @@ impl Drop for RunningEmulator {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn random_id(len: usize) -> String {
-    (0..len)
-        .map(|_| {
-            let c = fastrand::alphanumeric().to_ascii_lowercase();
-            c
-        })
-        .collect()
+    (0..len).map(|_| fastrand::alphanumeric().to_ascii_lowercase()).collect()
 }
 
 impl Emulator {
@@ -133,9 +131,8 @@ impl Emulator {
         let state = match &settings.state_file {
             Some(path) if path.exists() => {
                 let text = std::fs::read_to_string(path)?;
-                serde_json::from_str(&text).map_err(|e| {
-                    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("state file {}: {e}", path.display()))
-                })?
+                serde_json::from_str(&text)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("state file {}: {e}", path.display())))?
             }
             _ => State::default(),
         };
@@ -169,11 +166,22 @@ impl Emulator {
         let task = tokio::spawn(self.serve(listener, async move {
             let _ = rx.await;
         }));
-        Ok(RunningEmulator { emulator, addr, url: format!("http://{addr}"), shutdown: Some(tx), task: Some(task) })
+        Ok(RunningEmulator {
+            emulator,
+            addr,
+            url: format!("http://{addr}"),
+            shutdown: Some(tx),
+            task: Some(task),
+        })
     }
 
     pub(crate) fn secret_for(&self, key: &str) -> Option<String> {
-        self.lock().settings.credentials.iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
+        self.lock()
+            .settings
+            .credentials
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, s)| s.clone())
     }
 
     pub(crate) fn pick_fault(&self, operation: &str) -> Option<FaultKind> {
@@ -191,7 +199,12 @@ impl Emulator {
     /// Counts the response, then hands it back.
     pub(crate) fn answer(&self, operation: &str, resp: axum::response::Response) -> axum::response::Response {
         let mut inner = self.lock();
-        *inner.stats.entry(operation.to_string()).or_default().entry(resp.status().as_u16()).or_default() += 1;
+        *inner
+            .stats
+            .entry(operation.to_string())
+            .or_default()
+            .entry(resp.status().as_u16())
+            .or_default() += 1;
         resp
     }
 
@@ -214,12 +227,12 @@ impl Emulator {
             new_id: &mut new_id,
         };
         let result = f(&mut inner.state, &mut ctx);
-        if mutates && result.is_ok() {
-            if let Some(path) = &inner.settings.state_file {
-                if let Err(e) = persist(path, &inner.state) {
-                    tracing::error!("cannot write state file {}: {e}", path.display());
-                }
-            }
+        if mutates
+            && result.is_ok()
+            && let Some(path) = &inner.settings.state_file
+            && let Err(e) = persist(path, &inner.state)
+        {
+            tracing::error!("cannot write state file {}: {e}", path.display());
         }
         result
     }
@@ -252,7 +265,13 @@ impl Emulator {
     /// Responses so far: `{operation: {status: count}}`.
     pub fn stats(&self) -> Value {
         let inner = self.lock();
-        json!(inner.stats.iter().map(|(op, by)| (op.clone(), by.iter().map(|(s, n)| (s.to_string(), *n)).collect::<BTreeMap<_, _>>())).collect::<BTreeMap<_, _>>())
+        json!(
+            inner
+                .stats
+                .iter()
+                .map(|(op, by)| (op.clone(), by.iter().map(|(s, n)| (s.to_string(), *n)).collect::<BTreeMap<_, _>>()))
+                .collect::<BTreeMap<_, _>>()
+        )
     }
 
     /// How many responses had this status, over all operations.
@@ -262,7 +281,12 @@ impl Emulator {
 
     /// Deployment ids of an API, in creation order (for assertions without going through HTTP).
     pub fn deployment_ids(&self, api_id: &str) -> Vec<String> {
-        self.lock().state.apis.get(api_id).map(|a| a.deployments.iter().map(|d| d.deployment_id.clone()).collect()).unwrap_or_default()
+        self.lock()
+            .state
+            .apis
+            .get(api_id)
+            .map(|a| a.deployments.iter().map(|d| d.deployment_id.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Forgets every object, fault and counter; quotas start afresh.

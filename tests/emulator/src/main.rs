@@ -20,7 +20,7 @@ fn parse_args() -> Result<(String, u16, Settings), String> {
             "--port" => port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
             "--time-scale" => {
                 settings.time_scale = value("--time-scale")?.parse().map_err(|e| format!("--time-scale: {e}"))?;
-                if !(settings.time_scale > 0.0) {
+                if !settings.time_scale.is_finite() || settings.time_scale <= 0.0 {
                     return Err("--time-scale must be positive".into());
                 }
             }

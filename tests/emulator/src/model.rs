@@ -16,7 +16,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self { status: 400, error_type: "BadRequestException", message: message.into(), extra: None }
+        Self {
+            status: 400,
+            error_type: "BadRequestException",
+            message: message.into(),
+            extra: None,
+        }
     }
     pub fn not_found(resource_type: &'static str, message: impl Into<String>) -> Self {
         Self {
@@ -27,7 +32,12 @@ impl ApiError {
         }
     }
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self { status: 409, error_type: "ConflictException", message: message.into(), extra: None }
+        Self {
+            status: 409,
+            error_type: "ConflictException",
+            message: message.into(),
+            extra: None,
+        }
     }
 }
 
@@ -93,8 +103,7 @@ pub struct Ctx<'a> {
 }
 
 pub fn iso8601(ms: u64) -> String {
-    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
-        .to_string()
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)).to_string()
 }
 
 fn str_field<'a>(body: &'a Value, name: &str) -> Result<Option<&'a str>, ApiError> {
@@ -174,7 +183,10 @@ impl Api {
 
     fn deployment_index(&self, id: &str) -> Result<usize, ApiError> {
         self.deployments.iter().position(|d| d.deployment_id == id).ok_or_else(|| {
-            ApiError::not_found("Deployment", format!("Invalid Deployment identifier specified {}:{id}", self.api_id))
+            ApiError::not_found(
+                "Deployment",
+                format!("Invalid Deployment identifier specified {}:{id}", self.api_id),
+            )
         })
     }
 
@@ -205,9 +217,18 @@ impl Api {
         if self.routes.is_empty() {
             return;
         }
-        let names: Vec<String> = self.stages.values().filter(|s| s.auto_deploy).map(|s| s.stage_name.clone()).collect();
+        let names: Vec<String> = self
+            .stages
+            .values()
+            .filter(|s| s.auto_deploy)
+            .map(|s| s.stage_name.clone())
+            .collect();
         for name in names {
-            let idx = self.add_deployment(ctx, Some("Automatic deployment triggered by changes to the Api configuration".into()), true);
+            let idx = self.add_deployment(
+                ctx,
+                Some("Automatic deployment triggered by changes to the Api configuration".into()),
+                true,
+            );
             let id = self.deployments[idx].deployment_id.clone();
             if let Some(stage) = self.stages.get_mut(&name) {
                 stage.deployment_id = Some(id);
@@ -260,7 +281,11 @@ fn paginate(items: Vec<Value>, max_results: Option<&str>, next_token: Option<&st
         None => 100,
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=500).contains(&n) => n,
-            _ => return Err(ApiError::bad_request(format!("Invalid maxResults '{s}': must be an integer between 1 and 500"))),
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid maxResults '{s}': must be an integer between 1 and 500"
+                )));
+            }
         },
     };
     let start = match next_token {
@@ -303,7 +328,9 @@ impl State {
                 return Err(ApiError::bad_request("RouteSelectionExpression is required for a WEBSOCKET API"));
             }
             (other, _) => {
-                return Err(ApiError::bad_request(format!("Invalid protocol type '{other}': must be HTTP or WEBSOCKET")));
+                return Err(ApiError::bad_request(format!(
+                    "Invalid protocol type '{other}': must be HTTP or WEBSOCKET"
+                )));
             }
         };
         let description = str_field(body, "description")?.map(str::to_string);
@@ -365,7 +392,10 @@ impl State {
     pub fn delete_route(&mut self, ctx: &mut Ctx<'_>, api_id: &str, route_id: &str) -> OpResult {
         let api = self.api_mut(api_id)?;
         if api.routes.remove(route_id).is_none() {
-            return Err(ApiError::not_found("Route", format!("Invalid Route identifier specified {api_id}:{route_id}")));
+            return Err(ApiError::not_found(
+                "Route",
+                format!("Invalid Route identifier specified {api_id}:{route_id}"),
+            ));
         }
         api.auto_deploy(ctx);
         Ok((204, Value::Null))
@@ -449,7 +479,10 @@ impl State {
     pub fn delete_stage(&mut self, api_id: &str, name: &str) -> OpResult {
         let api = self.api_mut(api_id)?;
         if api.stages.remove(name).is_none() {
-            return Err(ApiError::not_found("Stage", format!("Invalid stage identifier specified {api_id}:{name}")));
+            return Err(ApiError::not_found(
+                "Stage",
+                format!("Invalid stage identifier specified {api_id}:{name}"),
+            ));
         }
         Ok((204, Value::Null))
     }

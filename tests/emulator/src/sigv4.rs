@@ -38,15 +38,9 @@ const SERVICE: &str = "apigateway";
 const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 
 /// Verifies the request's Authorization header against the known secrets.
-pub fn verify(
-    req: &SignedRequest<'_>,
-    secret_for: impl Fn(&str) -> Option<String>,
-    now: SystemTime,
-) -> Result<Caller, AuthError> {
+pub fn verify(req: &SignedRequest<'_>, secret_for: impl Fn(&str) -> Option<String>, now: SystemTime) -> Result<Caller, AuthError> {
     let auth = header(req.headers, "authorization").ok_or(AuthError::Missing)?;
-    let rest = auth
-        .strip_prefix("AWS4-HMAC-SHA256 ")
-        .ok_or(AuthError::Missing)?;
+    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or(AuthError::Missing)?;
     let mut credential = None;
     let mut signed_headers = None;
     let mut signature = None;
@@ -77,16 +71,14 @@ pub fn verify(
             "Credential should be scoped to correct service: '{SERVICE}'."
         )));
     }
-    let amz_date = header(req.headers, "x-amz-date").ok_or_else(|| {
-        AuthError::BadSignature("Authorization header requires existence of 'X-Amz-Date'.".into())
-    })?;
+    let amz_date = header(req.headers, "x-amz-date")
+        .ok_or_else(|| AuthError::BadSignature("Authorization header requires existence of 'X-Amz-Date'.".into()))?;
     if !amz_date.starts_with(date) {
         return Err(AuthError::BadSignature(
             "Date in Credential scope does not match the X-Amz-Date header.".into(),
         ));
     }
-    let signed_at = parse_amz_date(amz_date)
-        .ok_or_else(|| AuthError::BadSignature(format!("Invalid X-Amz-Date '{amz_date}'.")))?;
+    let signed_at = parse_amz_date(amz_date).ok_or_else(|| AuthError::BadSignature(format!("Invalid X-Amz-Date '{amz_date}'.")))?;
     let skew = now
         .duration_since(signed_at)
         .or_else(|_| signed_at.duration_since(now))
@@ -97,9 +89,7 @@ pub fn verify(
 
     let names: Vec<&str> = signed_headers.split(';').collect();
     if !names.contains(&"host") {
-        return Err(AuthError::BadSignature(
-            "'Host' must be a signed header.".into(),
-        ));
+        return Err(AuthError::BadSignature("'Host' must be a signed header.".into()));
     }
     let mut canonical_headers = String::new();
     for name in &names {
@@ -152,10 +142,7 @@ pub fn verify(
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -201,18 +188,12 @@ fn canonical_query(raw_query: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let decode = |s: &str| -> Vec<u8> {
-                percent_encoding::percent_decode_str(&s.replace('+', "%20")).collect()
-            };
+            let decode = |s: &str| -> Vec<u8> { percent_encoding::percent_decode_str(&s.replace('+', "%20")).collect() };
             (uri_encode(&decode(k), false), uri_encode(&decode(v), false))
         })
         .collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
 /// Parses `YYYYMMDD'T'HHMMSS'Z'`.
@@ -234,14 +215,7 @@ fn parse_amz_date(s: &str) -> Option<SystemTime> {
 
 /// Computes a signature the way a client would; used by the tests of this module only.
 #[cfg(test)]
-fn sign_for_test(
-    req: &SignedRequest<'_>,
-    key_id: &str,
-    secret: &str,
-    amz_date: &str,
-    region: &str,
-    signed: &str,
-) -> String {
+fn sign_for_test(req: &SignedRequest<'_>, key_id: &str, secret: &str, amz_date: &str, region: &str, signed: &str) -> String {
     let date = &amz_date[..8];
     let names: Vec<&str> = signed.split(';').collect();
     let mut ch = String::new();

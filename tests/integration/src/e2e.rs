@@ -11,7 +11,11 @@ pub fn tools_bin() -> PathBuf {
         let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
         PathBuf::from(home).join(".cache/pulumi-aws-apigatewayv2/pulumi-v3.274.1/bin")
     });
-    assert!(dir.join("pulumi").exists(), "no pulumi CLI in {}: run `make tools` (make test does)", dir.display());
+    assert!(
+        dir.join("pulumi").exists(),
+        "no pulumi CLI in {}: run `make tools` (make test does)",
+        dir.display()
+    );
     dir
 }
 
@@ -47,7 +51,12 @@ impl Project {
         std::fs::create_dir_all(artifacts.join("home")).expect("pulumi home");
         std::fs::write(dir.join("Pulumi.yaml"), program).expect("Pulumi.yaml");
         let provider_dir = crate::provider_binary().parent().expect("provider dir").to_path_buf();
-        let path = format!("{}:{}:{}", tools_bin().display(), provider_dir.display(), std::env::var("PATH").unwrap_or_default());
+        let path = format!(
+            "{}:{}:{}",
+            tools_bin().display(),
+            provider_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         let mut vars = vec![
             ("PATH".to_string(), path),
             ("PULUMI_HOME".to_string(), artifacts.join("home").display().to_string()),
@@ -81,17 +90,31 @@ impl Project {
             .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
             .output()
             .expect("run pulumi");
-        let run = Run { ok: out.status.success(), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() };
+        let run = Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        };
         let log = self.artifacts.join("commands.log");
         let entry = format!("$ pulumi {}\n{}\n", args.join(" "), run.text());
-        let _ = std::fs::OpenOptions::new().create(true).append(true).open(&log).and_then(|mut f| std::io::Write::write_all(&mut f, entry.as_bytes()));
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, entry.as_bytes()));
         run
     }
 
     /// Runs a command that must succeed; panics with its output and the artefacts' path.
     pub fn ok(&self, args: &[&str]) -> Run {
         let run = self.run(args);
-        assert!(run.ok, "`pulumi {}` failed (artefacts: {}):\n{}", args.join(" "), self.artifacts.display(), run.text());
+        assert!(
+            run.ok,
+            "`pulumi {}` failed (artefacts: {}):\n{}",
+            args.join(" "),
+            self.artifacts.display(),
+            run.text()
+        );
         run
     }
 

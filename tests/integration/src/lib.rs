@@ -21,7 +21,11 @@ pub mod e2e;
 
 /// Emulator settings for fast tests: 100x time scale, short deployment delay.
 pub fn fast_settings() -> Settings {
-    Settings { time_scale: 0.01, deploy_delay: Duration::from_millis(2000), ..Settings::default() }
+    Settings {
+        time_scale: 0.01,
+        deploy_delay: Duration::from_millis(2000),
+        ..Settings::default()
+    }
 }
 
 /// Starts an emulator on an ephemeral loopback port.
@@ -57,11 +61,33 @@ pub struct Fixture {
 
 /// Creates an HTTP API with a route and a stage, as pulumi-aws would for a real program.
 pub async fn fixture(client: &Client, name: &str) -> Fixture {
-    let api = client.create_api().name(name).protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http).send().await.expect("CreateApi");
+    let api = client
+        .create_api()
+        .name(name)
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .expect("CreateApi");
     let api_id = api.api_id().expect("api id").to_string();
-    let route = client.create_route().api_id(&api_id).route_key("GET /hello").send().await.expect("CreateRoute");
-    let stage = client.create_stage().api_id(&api_id).stage_name("prod").send().await.expect("CreateStage");
-    Fixture { api_id, route_id: route.route_id().expect("route id").to_string(), stage_name: stage.stage_name().expect("stage").to_string() }
+    let route = client
+        .create_route()
+        .api_id(&api_id)
+        .route_key("GET /hello")
+        .send()
+        .await
+        .expect("CreateRoute");
+    let stage = client
+        .create_stage()
+        .api_id(&api_id)
+        .stage_name("prod")
+        .send()
+        .await
+        .expect("CreateStage");
+    Fixture {
+        api_id,
+        route_id: route.route_id().expect("route id").to_string(),
+        stage_name: stage.stage_name().expect("stage").to_string(),
+    }
 }
 
 /// Polls `check` until it yields a value or `timeout` passes; panics naming `what` on timeout.
@@ -95,8 +121,14 @@ pub fn target_dir() -> PathBuf {
 /// The provider binary; `make test` builds it before running the tests.
 pub fn provider_binary() -> PathBuf {
     let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
-    let path = std::env::var("PROVIDER_BINARY").map(PathBuf::from).unwrap_or_else(|_| target_dir().join(profile).join("pulumi-resource-aws-apigatewayv2"));
-    assert!(path.exists(), "{} is missing: run `cargo build -p pulumi-resource-aws-apigatewayv2` (make test does)", path.display());
+    let path = std::env::var("PROVIDER_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| target_dir().join(profile).join("pulumi-resource-aws-apigatewayv2"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p pulumi-resource-aws-apigatewayv2` (make test does)",
+        path.display()
+    );
     path
 }
 
@@ -112,7 +144,10 @@ impl ProviderProcess {
     pub fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
         let stderr = std::env::temp_dir().join(format!("provider-stderr-{}-{}.log", std::process::id(), fastish_id()));
         let mut cmd = Command::new(provider_binary());
-        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(std::fs::File::create(&stderr).expect("stderr file"));
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"));
         cmd.env("AWS_EC2_METADATA_DISABLED", "true");
         for (k, v) in envs {
             cmd.env(k, v);
@@ -121,7 +156,10 @@ impl ProviderProcess {
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("read port line");
-        let port = line.trim().parse().unwrap_or_else(|_| panic!("first stdout line is not a port: {line:?}"));
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("first stdout line is not a port: {line:?}"));
         ProviderProcess { child, port, stderr }
     }
 
@@ -139,7 +177,10 @@ impl Drop for ProviderProcess {
 }
 
 fn fastish_id() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 /// JSON to a protobuf Struct, for building RPC requests.
@@ -157,8 +198,12 @@ pub fn to_value(v: serde_json::Value) -> prost_types::Value {
         serde_json::Value::Bool(b) => Kind::BoolValue(b),
         serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or(0.0)),
         serde_json::Value::String(s) => Kind::StringValue(s),
-        serde_json::Value::Array(a) => Kind::ListValue(prost_types::ListValue { values: a.into_iter().map(to_value).collect() }),
-        serde_json::Value::Object(o) => Kind::StructValue(prost_types::Struct { fields: o.into_iter().map(|(k, v)| (k, to_value(v))).collect() }),
+        serde_json::Value::Array(a) => Kind::ListValue(prost_types::ListValue {
+            values: a.into_iter().map(to_value).collect(),
+        }),
+        serde_json::Value::Object(o) => Kind::StructValue(prost_types::Struct {
+            fields: o.into_iter().map(|(k, v)| (k, to_value(v))).collect(),
+        }),
     };
     prost_types::Value { kind: Some(kind) }
 }

@@ -20,11 +20,22 @@ struct Target {
 
 impl Target {
     fn new(name: &str) -> Target {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         if std::env::var("E2E_REAL_AWS").is_ok() {
             let client = rt.block_on(async { Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await) });
             let fixture = rt.block_on(fixture(&client, &format!("pulumi-e2e-{name}")));
-            return Target { rt, em: None, client, env: vec![], endpoint: None, fixture };
+            return Target {
+                rt,
+                em: None,
+                client,
+                env: vec![],
+                endpoint: None,
+                fixture,
+            };
         }
         let em = rt.block_on(start_emulator(fast_settings()));
         let client = client(&em.url);
@@ -34,7 +45,14 @@ impl Target {
             ("AWS_SECRET_ACCESS_KEY".to_string(), DEFAULT_SECRET_KEY.to_string()),
             ("AWS_REGION".to_string(), "us-east-1".to_string()),
         ];
-        Target { rt, endpoint: Some(em.url.clone()), em: Some(em), client, env, fixture }
+        Target {
+            rt,
+            endpoint: Some(em.url.clone()),
+            em: Some(em),
+            client,
+            env,
+            fixture,
+        }
     }
 
     fn call<F: Future>(&self, f: F) -> F::Output {
@@ -59,7 +77,14 @@ impl Target {
             let mut out = vec![];
             let mut token = None;
             loop {
-                let page = self.client.get_deployments().api_id(&self.fixture.api_id).set_next_token(token).send().await.expect("GetDeployments");
+                let page = self
+                    .client
+                    .get_deployments()
+                    .api_id(&self.fixture.api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .expect("GetDeployments");
                 out.extend(page.items().iter().map(|d| {
                     (
                         d.deployment_id().unwrap_or_default().to_string(),
@@ -80,7 +105,17 @@ impl Target {
     }
 
     fn stage_deployment(&self) -> Option<String> {
-        self.call(async { self.client.get_stage().api_id(&self.fixture.api_id).stage_name(&self.fixture.stage_name).send().await.unwrap().deployment_id().map(str::to_string) })
+        self.call(async {
+            self.client
+                .get_stage()
+                .api_id(&self.fixture.api_id)
+                .stage_name(&self.fixture.stage_name)
+                .send()
+                .await
+                .unwrap()
+                .deployment_id()
+                .map(str::to_string)
+        })
     }
 }
 
@@ -102,13 +137,18 @@ fn program(props: &str) -> String {
     )
 }
 
-const RELEASED: &str = "      apiId: ${apiId}\n      description: ${description}\n      stageName: prod\n      triggers:\n        routes: ${routes}";
+const RELEASED: &str =
+    "      apiId: ${apiId}\n      description: ${description}\n      stageName: prod\n      triggers:\n        routes: ${routes}";
 const UNSTAGED: &str = "      apiId: ${apiId}\n      description: ${description}\n      triggers:\n        routes: ${routes}";
 
 /// Position of the last call of `method` in the engine's gRPC log, for ordering assertions.
 fn last_call(p: &Project, method: &str) -> Option<usize> {
     let log = std::fs::read_to_string(p.artifacts.join("grpc.log")).unwrap_or_default();
-    log.lines().enumerate().filter(|(_, l)| l.contains(&format!("\"/pulumirpc.ResourceProvider/{method}\""))).map(|(i, _)| i).last()
+    log.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(&format!("\"/pulumirpc.ResourceProvider/{method}\"")))
+        .map(|(i, _)| i)
+        .last()
 }
 
 /// up creates (DEPLOYED, outputs shown); a description change is an in-place update; a triggers
@@ -118,7 +158,11 @@ fn up_update_replace_destroy() {
     let t = Target::new("lifecycle");
     let p = t.project("lifecycle", &program(RELEASED));
     let up = p.ok(&["up", "--yes"]);
-    assert!(up.stdout.contains("waiting for deployment"), "user-visible wait message missing:\n{}", up.stdout);
+    assert!(
+        up.stdout.contains("waiting for deployment"),
+        "user-visible wait message missing:\n{}",
+        up.stdout
+    );
     let out = p.outputs();
     let id = out["id"].as_str().unwrap().to_string();
     assert_eq!(out["autoDeployed"], false);
@@ -128,7 +172,11 @@ fn up_update_replace_destroy() {
 
     p.config("description", "v2");
     let preview = p.ok(&["preview", "--diff"]);
-    assert!(preview.stdout.contains("~ aws-apigatewayv2:index:Deployment: (update)"), "{}", preview.stdout);
+    assert!(
+        preview.stdout.contains("~ aws-apigatewayv2:index:Deployment: (update)"),
+        "{}",
+        preview.stdout
+    );
     assert!(!preview.stdout.contains("replace"), "{}", preview.stdout);
     p.ok(&["up", "--yes"]);
     assert_eq!(p.outputs()["id"], id.as_str(), "an update keeps the id");
@@ -136,12 +184,20 @@ fn up_update_replace_destroy() {
 
     p.config("routes", "r2");
     let preview = p.ok(&["preview", "--diff"]);
-    assert!(preview.stdout.contains("+-aws-apigatewayv2:index:Deployment: (replace)"), "{}", preview.stdout);
+    assert!(
+        preview.stdout.contains("+-aws-apigatewayv2:index:Deployment: (replace)"),
+        "{}",
+        preview.stdout
+    );
     p.ok(&["up", "--yes"]);
     let new_id = p.outputs()["id"].as_str().unwrap().to_string();
     assert_ne!(new_id, id);
     assert_eq!(t.ids(), vec![new_id.clone()], "the old deployment is gone, the new one stays");
-    assert_eq!(t.stage_deployment(), Some(new_id), "stageName moved the stage to the new deployment");
+    assert_eq!(
+        t.stage_deployment(),
+        Some(new_id),
+        "stageName moved the stage to the new deployment"
+    );
     assert!(last_call(&p, "Create") < last_call(&p, "Delete"), "create-before-delete");
 
     // The stage (not managed here) still points at the deployment stageName released: AWS may
@@ -152,7 +208,15 @@ fn up_update_replace_destroy() {
         assert_eq!(p.deployment_ids().len(), 1, "a refused delete keeps the deployment recorded");
     }
     // The way out the message names: move the stage off (here: delete it), then destroy again.
-    t.call(async { t.client.delete_stage().api_id(&t.fixture.api_id).stage_name("prod").send().await.unwrap() });
+    t.call(async {
+        t.client
+            .delete_stage()
+            .api_id(&t.fixture.api_id)
+            .stage_name("prod")
+            .send()
+            .await
+            .unwrap()
+    });
     p.ok(&["destroy", "--yes"]);
     assert!(t.ids().is_empty(), "destroy leaves no deployment");
     assert!(p.deployment_ids().is_empty());
@@ -166,7 +230,16 @@ fn replacement_blocked_by_stage_keeps_new_deployment() {
     let p = t.project("blocked", &program(UNSTAGED));
     p.ok(&["up", "--yes"]);
     let old = p.outputs()["id"].as_str().unwrap().to_string();
-    t.call(async { t.client.update_stage().api_id(&t.fixture.api_id).stage_name("prod").deployment_id(&old).send().await.unwrap() });
+    t.call(async {
+        t.client
+            .update_stage()
+            .api_id(&t.fixture.api_id)
+            .stage_name("prod")
+            .deployment_id(&old)
+            .send()
+            .await
+            .unwrap()
+    });
     p.config("routes", "r2");
     let up = p.fails(&["up", "--yes"]);
     assert!(up.text().contains("stage 'prod' still points at it"), "{}", up.text());
@@ -185,7 +258,15 @@ fn refresh_drops_deleted_deployment() {
     let p = t.project("refresh", &program(UNSTAGED));
     p.ok(&["up", "--yes"]);
     let id = p.outputs()["id"].as_str().unwrap().to_string();
-    t.call(async { t.client.delete_deployment().api_id(&t.fixture.api_id).deployment_id(&id).send().await.unwrap() });
+    t.call(async {
+        t.client
+            .delete_deployment()
+            .api_id(&t.fixture.api_id)
+            .deployment_id(&id)
+            .send()
+            .await
+            .unwrap()
+    });
     p.ok(&["refresh", "--yes"]);
     assert!(p.deployment_ids().is_empty(), "refresh dropped it");
     p.ok(&["up", "--yes"]);
@@ -200,12 +281,28 @@ fn refresh_drops_deleted_deployment() {
 #[test]
 fn import_generates_code_without_diff() {
     let t = Target::new("import");
-    let dep = t.call(async { t.client.create_deployment().api_id(&t.fixture.api_id).description("made elsewhere").send().await.unwrap() });
+    let dep = t.call(async {
+        t.client
+            .create_deployment()
+            .api_id(&t.fixture.api_id)
+            .description("made elsewhere")
+            .send()
+            .await
+            .unwrap()
+    });
     let dep_id = dep.deployment_id().unwrap().to_string();
     let header = "name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\n";
     let p = t.project("import", &format!("{header}resources: {{}}\n"));
     let import_id = format!("{}/{dep_id}", t.fixture.api_id);
-    p.ok(&["import", "aws-apigatewayv2:index:Deployment", "imported", &import_id, "--yes", "--out", "generated.yaml"]);
+    p.ok(&[
+        "import",
+        "aws-apigatewayv2:index:Deployment",
+        "imported",
+        &import_id,
+        "--yes",
+        "--out",
+        "generated.yaml",
+    ]);
     let code = std::fs::read_to_string(p.path("generated.yaml")).unwrap();
     assert!(code.contains(&format!("apiId: {}", t.fixture.api_id)), "{code}");
     assert!(code.contains("description: made elsewhere"), "{code}");
@@ -224,7 +321,11 @@ fn bad_input_fails_preview() {
     let long = "x".repeat(2000);
     let p = t.project("badinput", &program(&format!("      apiId: ${{apiId}}\n      description: {long}")));
     let run = p.fails(&["preview"]);
-    assert!(run.text().contains("description must be at most 1024 characters long, got 2000"), "{}", run.text());
+    assert!(
+        run.text().contains("description must be at most 1024 characters long, got 2000"),
+        "{}",
+        run.text()
+    );
     p.write_program(&program("      description: no api"));
     let run = p.fails(&["preview"]);
     // The YAML host checks required properties against schema.json (generated from the same
@@ -243,11 +344,19 @@ fn bad_input_fails_preview() {
 fn secret_description_stays_secret() {
     let t = Target::new("secret");
     let secret_text = "e2e-top-secret-7781";
-    let p = t.project("secret", &program(&format!("      apiId: ${{apiId}}\n      description:\n        fn::secret: {secret_text}")));
+    let p = t.project(
+        "secret",
+        &program(&format!(
+            "      apiId: ${{apiId}}\n      description:\n        fn::secret: {secret_text}"
+        )),
+    );
     p.ok(&["up", "--yes"]);
     assert_eq!(t.deployments()[0].2.as_deref(), Some(secret_text), "AWS got the real description");
     let export = p.export();
-    assert!(export.contains("4dabf18193072939515e22adb298388d") || export.contains("ciphertext"), "state marks the secret");
+    assert!(
+        export.contains("4dabf18193072939515e22adb298388d") || export.contains("ciphertext"),
+        "state marks the secret"
+    );
     assert!(!export.contains(secret_text), "plaintext in exported stack");
     assert!(!all_text_under(&p.path(".state")).contains(secret_text), "plaintext in state files");
 }

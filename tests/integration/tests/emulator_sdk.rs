@@ -18,14 +18,33 @@ async fn apis_crud_and_pagination() {
     let c = client(&em.url);
     let mut ids = vec![];
     for i in 0..3 {
-        let a = c.create_api().name(format!("api{i}")).protocol_type(ProtocolType::Http).send().await.unwrap();
+        let a = c
+            .create_api()
+            .name(format!("api{i}"))
+            .protocol_type(ProtocolType::Http)
+            .send()
+            .await
+            .unwrap();
         assert!(a.api_endpoint().unwrap().starts_with("https://"));
         assert!(a.created_date().is_some());
         ids.push(a.api_id().unwrap().to_string());
     }
-    let ws = c.create_api().name("ws").protocol_type(ProtocolType::Websocket).route_selection_expression("$request.body.action").send().await.unwrap();
+    let ws = c
+        .create_api()
+        .name("ws")
+        .protocol_type(ProtocolType::Websocket)
+        .route_selection_expression("$request.body.action")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ws.protocol_type(), Some(&ProtocolType::Websocket));
-    let err = c.create_api().name("ws2").protocol_type(ProtocolType::Websocket).send().await.unwrap_err();
+    let err = c
+        .create_api()
+        .name("ws2")
+        .protocol_type(ProtocolType::Websocket)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "BadRequestException");
 
     let page1 = c.get_apis().max_results("2").send().await.unwrap();
@@ -60,9 +79,23 @@ async fn routes_and_stages() {
     assert_eq!(code(&dup), "ConflictException");
     let d = c.create_deployment().api_id(&f.api_id).send().await.unwrap();
     let dep_id = d.deployment_id().unwrap();
-    let st = c.update_stage().api_id(&f.api_id).stage_name("prod").deployment_id(dep_id).send().await.unwrap();
+    let st = c
+        .update_stage()
+        .api_id(&f.api_id)
+        .stage_name("prod")
+        .deployment_id(dep_id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(st.deployment_id(), Some(dep_id));
-    let bad = c.update_stage().api_id(&f.api_id).stage_name("prod").deployment_id("nope").send().await.unwrap_err();
+    let bad = c
+        .update_stage()
+        .api_id(&f.api_id)
+        .stage_name("prod")
+        .deployment_id("nope")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&bad), "NotFoundException");
     let got = c.get_stage().api_id(&f.api_id).stage_name("prod").send().await.unwrap();
     assert_eq!(got.deployment_id(), Some(dep_id));
@@ -92,9 +125,21 @@ async fn deployments_lifecycle_and_errors() {
     assert_eq!(err.message(), Some("Unable to deploy API because no routes exist in this API"));
 
     let f = fixture(&c, "deps").await;
-    let err = c.create_deployment().api_id(&f.api_id).description("x".repeat(1025)).send().await.unwrap_err();
+    let err = c
+        .create_deployment()
+        .api_id(&f.api_id)
+        .description("x".repeat(1025))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "BadRequestException");
-    let err = c.create_deployment().api_id(&f.api_id).stage_name("nostage").send().await.unwrap_err();
+    let err = c
+        .create_deployment()
+        .api_id(&f.api_id)
+        .stage_name("nostage")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&err), "NotFoundException");
 
     let d = c.create_deployment().api_id(&f.api_id).description("first").send().await.unwrap();
@@ -107,15 +152,32 @@ async fn deployments_lifecycle_and_errors() {
     })
     .await;
 
-    let u = c.update_deployment().api_id(&f.api_id).deployment_id(&id).description("second").send().await.unwrap();
+    let u = c
+        .update_deployment()
+        .api_id(&f.api_id)
+        .deployment_id(&id)
+        .description("second")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(u.description(), Some("second"));
 
     for _ in 0..2 {
-        wait_for("quota slot", Duration::from_secs(5), || async { c.create_deployment().api_id(&f.api_id).send().await.ok() }).await;
+        wait_for("quota slot", Duration::from_secs(5), || async {
+            c.create_deployment().api_id(&f.api_id).send().await.ok()
+        })
+        .await;
     }
     let p1 = c.get_deployments().api_id(&f.api_id).max_results("2").send().await.unwrap();
     assert_eq!(p1.items().len(), 2);
-    let p2 = c.get_deployments().api_id(&f.api_id).max_results("2").next_token(p1.next_token().unwrap()).send().await.unwrap();
+    let p2 = c
+        .get_deployments()
+        .api_id(&f.api_id)
+        .max_results("2")
+        .next_token(p1.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(p2.items().len(), 1);
     let err = c.get_deployments().api_id(&f.api_id).max_results("0").send().await.unwrap_err();
     assert_eq!(code(&err), "BadRequestException");
@@ -133,7 +195,13 @@ async fn stage_release_and_delete_refusal() {
     let em = start_emulator(fast_settings()).await;
     let c = client(&em.url);
     let f = fixture(&c, "stage").await;
-    let d = c.create_deployment().api_id(&f.api_id).stage_name(&f.stage_name).send().await.unwrap();
+    let d = c
+        .create_deployment()
+        .api_id(&f.api_id)
+        .stage_name(&f.stage_name)
+        .send()
+        .await
+        .unwrap();
     let id = d.deployment_id().unwrap();
     let st = c.get_stage().api_id(&f.api_id).stage_name(&f.stage_name).send().await.unwrap();
     assert_eq!(st.deployment_id(), Some(id));
@@ -152,16 +220,49 @@ async fn auto_deploy_on_route_change() {
     let em = start_emulator(fast_settings()).await;
     let c = client(&em.url);
     let f = fixture(&c, "auto").await;
-    c.create_stage().api_id(&f.api_id).stage_name("live").auto_deploy(true).send().await.unwrap();
-    let before = c.get_stage().api_id(&f.api_id).stage_name("live").send().await.unwrap().deployment_id().unwrap().to_string();
+    c.create_stage()
+        .api_id(&f.api_id)
+        .stage_name("live")
+        .auto_deploy(true)
+        .send()
+        .await
+        .unwrap();
+    let before = c
+        .get_stage()
+        .api_id(&f.api_id)
+        .stage_name("live")
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_string();
     c.create_route().api_id(&f.api_id).route_key("POST /items").send().await.unwrap();
-    let after = c.get_stage().api_id(&f.api_id).stage_name("live").send().await.unwrap().deployment_id().unwrap().to_string();
+    let after = c
+        .get_stage()
+        .api_id(&f.api_id)
+        .stage_name("live")
+        .send()
+        .await
+        .unwrap()
+        .deployment_id()
+        .unwrap()
+        .to_string();
     assert_ne!(before, after);
     let d = c.get_deployment().api_id(&f.api_id).deployment_id(&after).send().await.unwrap();
     assert_eq!(d.auto_deployed(), Some(true));
     assert_eq!(d.deployment_status(), Some(&DeploymentStatus::Deployed));
     // The manual stage was not touched.
-    assert_eq!(c.get_stage().api_id(&f.api_id).stage_name("prod").send().await.unwrap().deployment_id(), None);
+    assert_eq!(
+        c.get_stage()
+            .api_id(&f.api_id)
+            .stage_name("prod")
+            .send()
+            .await
+            .unwrap()
+            .deployment_id(),
+        None
+    );
 }
 
 /// The fault switch makes the next deployment end FAILED with a status message.
@@ -197,10 +298,17 @@ async fn quotas_per_key_and_scaled() {
     // Another account (key) has its own quota.
     other.create_deployment().api_id(&f.api_id).send().await.unwrap();
     // 5 s x 0.01 = 50 ms later the first key may create again.
-    wait_for("quota refill", Duration::from_secs(2), || async { c.create_deployment().api_id(&f.api_id).send().await.ok() }).await;
+    wait_for("quota refill", Duration::from_secs(2), || async {
+        c.create_deployment().api_id(&f.api_id).send().await.ok()
+    })
+    .await;
 
     // Unscaled account bucket: 40 at once, then 429.
-    let em = start_emulator(Settings { time_scale: 1.0, ..fast_settings() }).await;
+    let em = start_emulator(Settings {
+        time_scale: 1.0,
+        ..fast_settings()
+    })
+    .await;
     let c = client_with(&em.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, 1);
     let mut throttled = 0;
     for _ in 0..60 {
@@ -225,11 +333,17 @@ async fn sigv4_rejections() {
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(em.addr).await.unwrap();
-    s.write_all(b"GET /v2/apis HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    s.write_all(b"GET /v2/apis HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).await.unwrap();
     assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
-    assert!(resp.to_ascii_lowercase().contains("x-amzn-errortype: missingauthenticationtokenexception"), "{resp}");
+    assert!(
+        resp.to_ascii_lowercase()
+            .contains("x-amzn-errortype: missingauthenticationtokenexception"),
+        "{resp}"
+    );
 }
 
 /// Injected 500/503/429 are retried by the SDK; resets and latency behave; counts expire.
@@ -238,24 +352,54 @@ async fn fault_injection() {
     let em = start_emulator(fast_settings()).await;
     let c = client(&em.url);
     let once = client_with(&em.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, 1);
-    em.emulator.add_fault(FaultRule { operation: "GetApis".into(), kind: FaultKind::Status { status: 503 }, count: Some(1), probability: 1.0 });
+    em.emulator.add_fault(FaultRule {
+        operation: "GetApis".into(),
+        kind: FaultKind::Status { status: 503 },
+        count: Some(1),
+        probability: 1.0,
+    });
     let err = once.get_apis().send().await.unwrap_err();
     assert_eq!(code(&err), "ServiceUnavailableException");
     once.get_apis().send().await.unwrap();
 
-    em.emulator.add_fault(FaultRule { operation: "GetApis".into(), kind: FaultKind::Status { status: 500 }, count: Some(2), probability: 1.0 });
+    em.emulator.add_fault(FaultRule {
+        operation: "GetApis".into(),
+        kind: FaultKind::Status { status: 500 },
+        count: Some(2),
+        probability: 1.0,
+    });
     c.get_apis().send().await.expect("SDK retries past two 500s");
 
-    em.emulator.add_fault(FaultRule { operation: "*".into(), kind: FaultKind::Status { status: 429 }, count: Some(1), probability: 1.0 });
+    em.emulator.add_fault(FaultRule {
+        operation: "*".into(),
+        kind: FaultKind::Status { status: 429 },
+        count: Some(1),
+        probability: 1.0,
+    });
     let err = once.get_apis().send().await.unwrap_err();
     assert_eq!(code(&err), "TooManyRequestsException");
 
-    em.emulator.add_fault(FaultRule { operation: "GetApis".into(), kind: FaultKind::Reset, count: Some(1), probability: 1.0 });
+    em.emulator.add_fault(FaultRule {
+        operation: "GetApis".into(),
+        kind: FaultKind::Reset,
+        count: Some(1),
+        probability: 1.0,
+    });
     assert!(once.get_apis().send().await.is_err(), "reset surfaces as an error without retries");
-    em.emulator.add_fault(FaultRule { operation: "GetApis".into(), kind: FaultKind::Reset, count: Some(1), probability: 1.0 });
+    em.emulator.add_fault(FaultRule {
+        operation: "GetApis".into(),
+        kind: FaultKind::Reset,
+        count: Some(1),
+        probability: 1.0,
+    });
     c.get_apis().send().await.expect("SDK retries past a reset");
 
-    em.emulator.add_fault(FaultRule { operation: "GetApis".into(), kind: FaultKind::Latency { latency_ms: 150 }, count: Some(1), probability: 1.0 });
+    em.emulator.add_fault(FaultRule {
+        operation: "GetApis".into(),
+        kind: FaultKind::Latency { latency_ms: 150 },
+        count: Some(1),
+        probability: 1.0,
+    });
     let t = std::time::Instant::now();
     c.get_apis().send().await.unwrap();
     assert!(t.elapsed() >= Duration::from_millis(150));
@@ -269,7 +413,10 @@ async fn state_survives_restart() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("state.json");
     let _ = std::fs::remove_file(&file);
-    let settings = Settings { state_file: Some(file.clone()), ..fast_settings() };
+    let settings = Settings {
+        state_file: Some(file.clone()),
+        ..fast_settings()
+    };
     let em = start_emulator(settings.clone()).await;
     let f = fixture(&client(&em.url), "persist").await;
     em.stop().await.unwrap();
@@ -277,6 +424,15 @@ async fn state_survives_restart() {
     let c = client(&em.url);
     let api = c.get_api().api_id(&f.api_id).send().await.unwrap();
     assert_eq!(api.name(), Some("persist"));
-    assert_eq!(c.get_stage().api_id(&f.api_id).stage_name("prod").send().await.unwrap().stage_name(), Some("prod"));
+    assert_eq!(
+        c.get_stage()
+            .api_id(&f.api_id)
+            .stage_name("prod")
+            .send()
+            .await
+            .unwrap()
+            .stage_name(),
+        Some("prod")
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -25,16 +25,25 @@ impl rpc::engine_server::Engine for FakeEngine {
         self.logs.lock().unwrap().push(r.into_inner().message);
         Ok(tonic::Response::new(()))
     }
-    async fn get_root_resource(&self, _: tonic::Request<rpc::GetRootResourceRequest>) -> Result<tonic::Response<rpc::GetRootResourceResponse>, tonic::Status> {
+    async fn get_root_resource(
+        &self,
+        _: tonic::Request<rpc::GetRootResourceRequest>,
+    ) -> Result<tonic::Response<rpc::GetRootResourceResponse>, tonic::Status> {
         Ok(tonic::Response::new(rpc::GetRootResourceResponse { urn: String::new() }))
     }
-    async fn set_root_resource(&self, _: tonic::Request<rpc::SetRootResourceRequest>) -> Result<tonic::Response<rpc::SetRootResourceResponse>, tonic::Status> {
+    async fn set_root_resource(
+        &self,
+        _: tonic::Request<rpc::SetRootResourceRequest>,
+    ) -> Result<tonic::Response<rpc::SetRootResourceResponse>, tonic::Status> {
         Ok(tonic::Response::new(rpc::SetRootResourceResponse {}))
     }
     async fn start_debugging(&self, _: tonic::Request<rpc::StartDebuggingRequest>) -> Result<tonic::Response<()>, tonic::Status> {
         Ok(tonic::Response::new(()))
     }
-    async fn require_pulumi_version(&self, _: tonic::Request<rpc::RequirePulumiVersionRequest>) -> Result<tonic::Response<rpc::RequirePulumiVersionResponse>, tonic::Status> {
+    async fn require_pulumi_version(
+        &self,
+        _: tonic::Request<rpc::RequirePulumiVersionRequest>,
+    ) -> Result<tonic::Response<rpc::RequirePulumiVersionResponse>, tonic::Status> {
         Ok(tonic::Response::new(rpc::RequirePulumiVersionResponse::default()))
     }
 }
@@ -44,7 +53,11 @@ async fn start_engine() -> (FakeEngine, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let svc = rpc::engine_server::EngineServer::new(engine.clone());
-    tokio::spawn(tonic::transport::Server::builder().add_service(svc).serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)));
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(svc)
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
     (engine, addr)
 }
 
@@ -57,7 +70,9 @@ struct Harness {
 }
 
 async fn connect(port: u16) -> ResourceProviderClient<Channel> {
-    ResourceProviderClient::connect(format!("http://127.0.0.1:{port}")).await.expect("connect to provider")
+    ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("connect to provider")
 }
 
 fn config(url: &str) -> Value {
@@ -71,20 +86,64 @@ async fn harness(settings: Settings) -> Harness {
     let (engine, engine_addr) = start_engine().await;
     let provider = ProviderProcess::start(&["--logtostderr", "-v=9", &engine_addr], &[]);
     let mut rpc = connect(provider.port).await;
-    rpc.handshake(rpc::ProviderHandshakeRequest { engine_address: engine_addr.clone(), ..Default::default() }).await.unwrap();
-    let checked = rpc.check_config(rpc::CheckRequest { urn: "urn:pulumi:dev::proj::pulumi:providers:aws-apigatewayv2::default".into(), news: Some(to_struct(config(&em.url))), ..Default::default() }).await.unwrap().into_inner();
+    rpc.handshake(rpc::ProviderHandshakeRequest {
+        engine_address: engine_addr.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let checked = rpc
+        .check_config(rpc::CheckRequest {
+            urn: "urn:pulumi:dev::proj::pulumi:providers:aws-apigatewayv2::default".into(),
+            news: Some(to_struct(config(&em.url))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(checked.failures.is_empty(), "{:?}", checked.failures);
-    let resp = rpc.configure(rpc::ConfigureRequest { args: checked.inputs, accept_secrets: true, accept_resources: true, ..Default::default() }).await.unwrap().into_inner();
+    let resp = rpc
+        .configure(rpc::ConfigureRequest {
+            args: checked.inputs,
+            accept_secrets: true,
+            accept_resources: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert!(resp.accept_secrets && resp.supports_preview && resp.accept_resources);
-    Harness { em, provider, rpc, engine, fixture }
+    Harness {
+        em,
+        provider,
+        rpc,
+        engine,
+        fixture,
+    }
 }
 
 async fn check(rpc: &mut ResourceProviderClient<Channel>, news: Value) -> rpc::CheckResponse {
-    rpc.check(rpc::CheckRequest { urn: URN.into(), olds: None, news: Some(to_struct(news)), ..Default::default() }).await.unwrap().into_inner()
+    rpc.check(rpc::CheckRequest {
+        urn: URN.into(),
+        olds: None,
+        news: Some(to_struct(news)),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
 }
 
 async fn create(rpc: &mut ResourceProviderClient<Channel>, props: Value, timeout: f64) -> Result<rpc::CreateResponse, tonic::Status> {
-    rpc.create(rpc::CreateRequest { urn: URN.into(), properties: Some(to_struct(props)), timeout, preview: false, ..Default::default() }).await.map(|r| r.into_inner())
+    rpc.create(rpc::CreateRequest {
+        urn: URN.into(),
+        properties: Some(to_struct(props)),
+        timeout,
+        preview: false,
+        ..Default::default()
+    })
+    .await
+    .map(|r| r.into_inner())
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -123,51 +182,159 @@ async fn lifecycle() {
     assert_eq!(out["triggers"], json!({"hash": "a"}));
     assert!(out["createdDate"].as_str().unwrap().ends_with('Z'));
     assert_eq!(h.em.emulator.deployment_ids(&api), vec![id.clone()]);
-    assert!(h.engine.logs.lock().unwrap().iter().any(|m| m.contains(&format!("waiting for deployment {id} of API {api} to be DEPLOYED"))));
+    assert!(
+        h.engine
+            .logs
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains(&format!("waiting for deployment {id} of API {api} to be DEPLOYED")))
+    );
 
     // Same inputs, reordered triggers: no change. Description: update. Triggers: replace.
-    let diff = |news: Value| rpc::DiffRequest { id: id.clone(), urn: URN.into(), olds: created.properties.clone(), news: Some(to_struct(news)), old_inputs: Some(to_struct(inputs.clone())), ..Default::default() };
+    let diff = |news: Value| rpc::DiffRequest {
+        id: id.clone(),
+        urn: URN.into(),
+        olds: created.properties.clone(),
+        news: Some(to_struct(news)),
+        old_inputs: Some(to_struct(inputs.clone())),
+        ..Default::default()
+    };
     let d = h.rpc.diff(diff(inputs.clone())).await.unwrap().into_inner();
     assert_eq!(d.changes, rpc::diff_response::DiffChanges::DiffNone as i32);
-    let d = h.rpc.diff(diff(json!({"apiId": api, "description": "v2", "triggers": {"hash": "a"}}))).await.unwrap().into_inner();
-    assert_eq!((d.changes, d.replaces.len(), d.diffs.clone()), (rpc::diff_response::DiffChanges::DiffSome as i32, 0, vec!["description".to_string()]));
+    let d = h
+        .rpc
+        .diff(diff(json!({"apiId": api, "description": "v2", "triggers": {"hash": "a"}})))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (d.changes, d.replaces.len(), d.diffs.clone()),
+        (rpc::diff_response::DiffChanges::DiffSome as i32, 0, vec!["description".to_string()])
+    );
     assert_eq!(d.detailed_diff["description"].kind, rpc::property_diff::Kind::Update as i32);
-    let d = h.rpc.diff(diff(json!({"apiId": api, "description": "v1", "triggers": {"hash": "b"}}))).await.unwrap().into_inner();
+    let d = h
+        .rpc
+        .diff(diff(json!({"apiId": api, "description": "v1", "triggers": {"hash": "b"}})))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(d.replaces, vec!["triggers".to_string()]);
     assert!(!d.delete_before_replace);
     assert_eq!(d.detailed_diff["triggers"].kind, rpc::property_diff::Kind::UpdateReplace as i32);
-    let d = h.rpc.diff(diff(json!({"apiId": UNKNOWN, "description": "v1", "triggers": {"hash": "a"}}))).await.unwrap().into_inner();
+    let d = h
+        .rpc
+        .diff(diff(json!({"apiId": UNKNOWN, "description": "v1", "triggers": {"hash": "a"}})))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(d.replaces, vec!["apiId".to_string()]);
 
     // Refresh-style Read.
-    let read = h.rpc.read(rpc::ReadRequest { id: id.clone(), urn: URN.into(), properties: created.properties.clone(), inputs: Some(to_struct(inputs.clone())), ..Default::default() }).await.unwrap().into_inner();
+    let read = h
+        .rpc
+        .read(rpc::ReadRequest {
+            id: id.clone(),
+            urn: URN.into(),
+            properties: created.properties.clone(),
+            inputs: Some(to_struct(inputs.clone())),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(read.id, id);
     assert_eq!(from_struct(read.inputs.as_ref().unwrap()), inputs);
 
     // Update in place keeps the id.
     let news = json!({"apiId": api, "description": "v2", "triggers": {"hash": "a"}});
-    let up = h.rpc.update(rpc::UpdateRequest { id: id.clone(), urn: URN.into(), olds: created.properties.clone(), news: Some(to_struct(news.clone())), old_inputs: Some(to_struct(inputs.clone())), ..Default::default() }).await.unwrap().into_inner();
+    let up = h
+        .rpc
+        .update(rpc::UpdateRequest {
+            id: id.clone(),
+            urn: URN.into(),
+            olds: created.properties.clone(),
+            news: Some(to_struct(news.clone())),
+            old_inputs: Some(to_struct(inputs.clone())),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     let up_out = from_struct(up.properties.as_ref().unwrap());
     assert_eq!(up_out["description"], "v2");
     assert_eq!(up_out["deploymentStatus"], "DEPLOYED");
-    let got = client(&h.em.url).get_deployment().api_id(&api).deployment_id(&id).send().await.unwrap();
+    let got = client(&h.em.url)
+        .get_deployment()
+        .api_id(&api)
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.description(), Some("v2"));
 
     // Import-style Read: only the id, as `apiId/deploymentId`.
-    let imported = h.rpc.read(rpc::ReadRequest { id: format!("{api}/{id}"), urn: URN.into(), ..Default::default() }).await.unwrap().into_inner();
+    let imported = h
+        .rpc
+        .read(rpc::ReadRequest {
+            id: format!("{api}/{id}"),
+            urn: URN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(imported.id, id);
-    assert_eq!(from_struct(imported.inputs.as_ref().unwrap()), json!({"apiId": api, "description": "v2"}));
+    assert_eq!(
+        from_struct(imported.inputs.as_ref().unwrap()),
+        json!({"apiId": api, "description": "v2"})
+    );
     let import_check = check(&mut h.rpc, from_struct(imported.inputs.as_ref().unwrap())).await;
     assert!(import_check.failures.is_empty(), "import inputs must pass Check");
-    let bad = h.rpc.read(rpc::ReadRequest { id: "no-slash".into(), urn: URN.into(), ..Default::default() }).await.unwrap_err();
+    let bad = h
+        .rpc
+        .read(rpc::ReadRequest {
+            id: "no-slash".into(),
+            urn: URN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
     assert!(bad.message().contains("<apiId>/<deploymentId>"), "{}", bad.message());
 
-    h.rpc.delete(rpc::DeleteRequest { id: id.clone(), urn: URN.into(), properties: up.properties.clone(), old_inputs: Some(to_struct(news.clone())), ..Default::default() }).await.unwrap();
+    h.rpc
+        .delete(rpc::DeleteRequest {
+            id: id.clone(),
+            urn: URN.into(),
+            properties: up.properties.clone(),
+            old_inputs: Some(to_struct(news.clone())),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert!(h.em.emulator.deployment_ids(&api).is_empty());
-    let gone = h.rpc.read(rpc::ReadRequest { id: id.clone(), urn: URN.into(), properties: up.properties.clone(), ..Default::default() }).await.unwrap().into_inner();
+    let gone = h
+        .rpc
+        .read(rpc::ReadRequest {
+            id: id.clone(),
+            urn: URN.into(),
+            properties: up.properties.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(gone.id, "");
-    h.rpc.delete(rpc::DeleteRequest { id, urn: URN.into(), properties: up.properties, ..Default::default() }).await.expect("deleting a gone deployment succeeds");
+    h.rpc
+        .delete(rpc::DeleteRequest {
+            id,
+            urn: URN.into(),
+            properties: up.properties,
+            ..Default::default()
+        })
+        .await
+        .expect("deleting a gone deployment succeeds");
     drop(h.provider);
 }
 
@@ -178,7 +345,17 @@ async fn preview_has_no_side_effects() {
     let props = json!({"apiId": UNKNOWN, "description": "d"});
     let checked = check(&mut h.rpc, props.clone()).await;
     assert!(checked.failures.is_empty(), "unknowns pass Check");
-    let r = h.rpc.create(rpc::CreateRequest { urn: URN.into(), properties: Some(to_struct(props.clone())), preview: true, ..Default::default() }).await.unwrap().into_inner();
+    let r = h
+        .rpc
+        .create(rpc::CreateRequest {
+            urn: URN.into(),
+            properties: Some(to_struct(props.clone())),
+            preview: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(r.id, "");
     assert_eq!(from_struct(r.properties.as_ref().unwrap()), props);
     let stats = h.em.emulator.stats();
@@ -192,13 +369,44 @@ async fn validation_is_data() {
     let r = check(&mut h.rpc, json!({"description": "x".repeat(2000), "triggers": 5})).await;
     let got: Vec<(String, String)> = r.failures.into_iter().map(|f| (f.property, f.reason)).collect();
     assert!(got.contains(&("apiId".into(), "missing required property apiId".into())), "{got:?}");
-    assert!(got.contains(&("description".into(), "description must be at most 1024 characters long, got 2000".into())), "{got:?}");
-    assert!(got.contains(&("triggers".into(), "triggers must be a map of strings, not a number".into())), "{got:?}");
+    assert!(
+        got.contains(&(
+            "description".into(),
+            "description must be at most 1024 characters long, got 2000".into()
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("triggers".into(), "triggers must be a map of strings, not a number".into())),
+        "{got:?}"
+    );
 
-    let cfg = h.rpc.check_config(rpc::CheckRequest { urn: URN.into(), news: Some(to_struct(json!({"endpoint": "nope", "maxRetries": "x"}))), ..Default::default() }).await.unwrap().into_inner();
+    let cfg = h
+        .rpc
+        .check_config(rpc::CheckRequest {
+            urn: URN.into(),
+            news: Some(to_struct(json!({"endpoint": "nope", "maxRetries": "x"}))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     let props: Vec<String> = cfg.failures.iter().map(|f| f.property.clone()).collect();
-    assert_eq!(props, vec!["maxRetries".to_string()], "shape failures come first, then cross-key rules are skipped");
-    let cfg = h.rpc.check_config(rpc::CheckRequest { urn: URN.into(), news: Some(to_struct(json!({"endpoint": "nope"}))), ..Default::default() }).await.unwrap().into_inner();
+    assert_eq!(
+        props,
+        vec!["maxRetries".to_string()],
+        "shape failures come first, then cross-key rules are skipped"
+    );
+    let cfg = h
+        .rpc
+        .check_config(rpc::CheckRequest {
+            urn: URN.into(),
+            news: Some(to_struct(json!({"endpoint": "nope"}))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(cfg.failures[0].property, "endpoint");
 
     let err = h.rpc.invoke(rpc::InvokeRequest::default()).await.unwrap_err();
@@ -214,14 +422,23 @@ async fn failed_deployment_is_recorded() {
     let err = create(&mut h.rpc, json!({"apiId": h.fixture.api_id}), 0.0).await.unwrap_err();
     let detail = init_failure(&err);
     assert_eq!(h.em.emulator.deployment_ids(&h.fixture.api_id), vec![detail.id.clone()]);
-    assert!(err.message().contains("Execution failed due to configuration error"), "{}", err.message());
+    assert!(
+        err.message().contains("Execution failed due to configuration error"),
+        "{}",
+        err.message()
+    );
     assert_eq!(from_struct(detail.properties.as_ref().unwrap())["deploymentStatus"], "FAILED");
 }
 
 /// A wait past the request's timeout ends with the created id recorded, not lost.
 #[tokio::test]
 async fn timeout_keeps_the_id() {
-    let settings = Settings { time_scale: 1.0, quotas: false, deploy_delay: Duration::from_secs(600), ..fast_settings() };
+    let settings = Settings {
+        time_scale: 1.0,
+        quotas: false,
+        deploy_delay: Duration::from_secs(600),
+        ..fast_settings()
+    };
     let mut h = harness(settings).await;
     let err = create(&mut h.rpc, json!({"apiId": h.fixture.api_id}), 1.0).await.unwrap_err();
     let detail = init_failure(&err);
@@ -232,7 +449,12 @@ async fn timeout_keeps_the_id() {
 /// Cancel during a long PENDING wait returns promptly and reports the created id.
 #[tokio::test]
 async fn cancel_stops_the_wait() {
-    let settings = Settings { time_scale: 1.0, quotas: false, deploy_delay: Duration::from_secs(600), ..fast_settings() };
+    let settings = Settings {
+        time_scale: 1.0,
+        quotas: false,
+        deploy_delay: Duration::from_secs(600),
+        ..fast_settings()
+    };
     let h = harness(settings).await;
     let mut rpc = h.rpc.clone();
     let api = h.fixture.api_id.clone();
@@ -248,7 +470,11 @@ async fn cancel_stops_the_wait() {
     let t = std::time::Instant::now();
     rpc.cancel(()).await.unwrap();
     let err = pending.await.unwrap().unwrap_err();
-    assert!(t.elapsed() < Duration::from_secs(1), "Create took {:?} to stop after Cancel", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "Create took {:?} to stop after Cancel",
+        t.elapsed()
+    );
     assert_eq!(h.em.emulator.deployment_ids(&h.fixture.api_id), vec![init_failure(&err).id]);
     assert!(err.message().contains("cancelled"));
 }
@@ -261,7 +487,12 @@ async fn delete_refused_names_the_stage() {
     let created = create(&mut h.rpc, json!({"apiId": api, "stageName": "prod"}), 0.0).await.unwrap();
     let stage = client(&h.em.url).get_stage().api_id(&api).stage_name("prod").send().await.unwrap();
     assert_eq!(stage.deployment_id(), Some(created.id.as_str()));
-    let req = || rpc::DeleteRequest { id: created.id.clone(), urn: URN.into(), properties: created.properties.clone(), ..Default::default() };
+    let req = || rpc::DeleteRequest {
+        id: created.id.clone(),
+        urn: URN.into(),
+        properties: created.properties.clone(),
+        ..Default::default()
+    };
     let err = h.rpc.delete(req()).await.unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert!(err.message().contains("stage 'prod' still points at it"), "{}", err.message());
@@ -275,11 +506,22 @@ async fn delete_refused_names_the_stage() {
 #[tokio::test]
 async fn aws_errors_are_explained() {
     let mut h = harness(fast_settings()).await;
-    let bare = client(&h.em.url).create_api().name("bare").protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http).send().await.unwrap();
+    let bare = client(&h.em.url)
+        .create_api()
+        .name("bare")
+        .protocol_type(aws_sdk_apigatewayv2::types::ProtocolType::Http)
+        .send()
+        .await
+        .unwrap();
     let api = bare.api_id().unwrap();
     let err = create(&mut h.rpc, json!({"apiId": api}), 0.0).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    assert_eq!(err.message(), format!("CreateDeployment for a deployment of API {api} failed: BadRequestException: Unable to deploy API because no routes exist in this API"));
+    assert_eq!(
+        err.message(),
+        format!(
+            "CreateDeployment for a deployment of API {api} failed: BadRequestException: Unable to deploy API because no routes exist in this API"
+        )
+    );
 }
 
 /// A secret description stays secret in Create's outputs and in Read's outputs and inputs.
@@ -291,14 +533,42 @@ async fn secrets_stay_secret() {
     let created = create(&mut h.rpc, inputs.clone(), 0.0).await.unwrap();
     let out = from_struct(created.properties.as_ref().unwrap());
     assert_eq!(out["description"], secret(json!("hush-d3scr1pt10n-7f3a")));
-    let read = h.rpc.read(rpc::ReadRequest { id: created.id.clone(), urn: URN.into(), properties: created.properties.clone(), inputs: Some(to_struct(inputs)), ..Default::default() }).await.unwrap().into_inner();
-    assert_eq!(from_struct(read.properties.as_ref().unwrap())["description"], secret(json!("hush-d3scr1pt10n-7f3a")));
-    assert_eq!(from_struct(read.inputs.as_ref().unwrap())["description"], secret(json!("hush-d3scr1pt10n-7f3a")));
+    let read = h
+        .rpc
+        .read(rpc::ReadRequest {
+            id: created.id.clone(),
+            urn: URN.into(),
+            properties: created.properties.clone(),
+            inputs: Some(to_struct(inputs)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        from_struct(read.properties.as_ref().unwrap())["description"],
+        secret(json!("hush-d3scr1pt10n-7f3a"))
+    );
+    assert_eq!(
+        from_struct(read.inputs.as_ref().unwrap())["description"],
+        secret(json!("hush-d3scr1pt10n-7f3a"))
+    );
     // The secret key and the secret description never reach the provider's logs, even at -v=9.
     let logs = h.provider.stderr_text();
-    assert!(logs.contains("created deployment"), "the provider logs at -v=9, so the search means something");
-    for line in logs.lines().filter(|l| l.contains("hush-d3scr1pt10n-7f3a") || l.contains(DEFAULT_SECRET_KEY)) { eprintln!("LEAK: {}", &line[..line.len().min(400)]); }
-    assert!(!logs.contains("hush-d3scr1pt10n-7f3a") && !logs.contains(DEFAULT_SECRET_KEY), "secret leaked into logs");
+    assert!(
+        logs.contains("created deployment"),
+        "the provider logs at -v=9, so the search means something"
+    );
+    for line in logs
+        .lines()
+        .filter(|l| l.contains("hush-d3scr1pt10n-7f3a") || l.contains(DEFAULT_SECRET_KEY))
+    {
+        eprintln!("LEAK: {}", &line[..line.len().min(400)]);
+    }
+    assert!(
+        !logs.contains("hush-d3scr1pt10n-7f3a") && !logs.contains(DEFAULT_SECRET_KEY),
+        "secret leaked into logs"
+    );
 }
 
 /// GetSchema serves schema.json; GetPluginInfo the Cargo version; attach mode serves without args.
@@ -313,6 +583,13 @@ async fn schema_info_and_attach_mode() {
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
     let (_engine, addr) = start_engine().await;
     rpc.attach(rpc::PluginAttach { address: addr }).await.unwrap();
-    let err = rpc.create(rpc::CreateRequest { urn: URN.into(), properties: Some(to_struct(json!({"apiId": "a"}))), ..Default::default() }).await.unwrap_err();
+    let err = rpc
+        .create(rpc::CreateRequest {
+            urn: URN.into(),
+            properties: Some(to_struct(json!({"apiId": "a"}))),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition, "Create before Configure: {}", err.message());
 }
