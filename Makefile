@@ -63,6 +63,7 @@ test: tools venv build check-schema lint test-rust test-conformance test-e2e
 ## Release archive named as the engine expects, installable with `pulumi plugin install --file`.
 dist: release
 	mkdir -p $(DIST)/stage
+	touch README.md
 	cp target/release/pulumi-resource-aws-apigatewayv2 README.md LICENSE $(DIST)/stage/
 	tar -czf $(ARCHIVE) -C $(DIST)/stage .
 	rm -rf $(DIST)/stage
