@@ -4,9 +4,14 @@
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_types::date_time::Format;
-use std::time::Duration;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+use crate::limiter::Limiter;
 
 /// A deployment as AWS reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,28 +24,67 @@ pub struct Deployment {
     pub status_message: Option<String>,
 }
 
+/// How a failed call should be treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// AWS refused for rate: not executed; retry after backing off and slow the limiter down.
+    Throttled,
+    /// A fault (5xx, dropped connection, timeout) that may pass; the call may or may not have run.
+    Transient,
+    /// Retrying cannot help (validation, not found, credentials).
+    Permanent,
+}
+
 /// An AWS call that failed: the error code when AWS sent one, and its message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AwsError {
     pub code: Option<String>,
     pub message: String,
+    pub status: Option<u16>,
+    pub kind: ErrorKind,
+    /// How many attempts were made before giving up.
+    pub attempts: u32,
 }
 
 impl AwsError {
     fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + HttpStatus,
     {
-        match err.code() {
-            Some(code) => AwsError {
-                code: Some(code.to_string()),
-                message: err.message().unwrap_or("").to_string(),
-            },
-            None => AwsError {
-                code: None,
-                message: DisplayErrorContext(&err).to_string(),
-            },
+        let status = match &err {
+            SdkError::ServiceError(e) => Some(e.raw().status_u16()),
+            _ => None,
+        };
+        let code = err.code().map(str::to_string);
+        let message = match &code {
+            Some(_) => err.message().unwrap_or("").to_string(),
+            None => DisplayErrorContext(&err).to_string(),
+        };
+        let kind = match (&err, code.as_deref(), status) {
+            (_, Some("TooManyRequestsException" | "ThrottlingException" | "Throttling" | "LimitExceededException"), _)
+            | (_, _, Some(429)) => ErrorKind::Throttled,
+            (_, Some("ConflictException"), _) if message.to_ascii_lowercase().contains("try again later") => ErrorKind::Transient,
+            (_, _, Some(s)) if s >= 500 => ErrorKind::Transient,
+            (SdkError::DispatchFailure(_) | SdkError::ResponseError(_) | SdkError::TimeoutError(_), _, _) => ErrorKind::Transient,
+            _ => ErrorKind::Permanent,
+        };
+        AwsError {
+            code,
+            message,
+            status,
+            kind,
+            attempts: 1,
+        }
+    }
+
+    fn local(message: impl Into<String>) -> Self {
+        AwsError {
+            code: None,
+            message: message.into(),
+            status: None,
+            kind: ErrorKind::Permanent,
+            attempts: 0,
         }
     }
 
@@ -49,12 +93,27 @@ impl AwsError {
     }
 }
 
+/// The HTTP status of a raw response, whatever the SDK's response type.
+pub trait HttpStatus {
+    fn status_u16(&self) -> u16;
+}
+
+impl HttpStatus for aws_smithy_runtime_api::http::Response {
+    fn status_u16(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
 impl std::fmt::Display for AwsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.code {
-            Some(code) => write!(f, "{code}: {}", self.message),
-            None => write!(f, "{}", self.message),
+            Some(code) => write!(f, "{code}: {}", self.message)?,
+            None => write!(f, "{}", self.message)?,
         }
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
     }
 }
 
@@ -107,10 +166,17 @@ macro_rules! deployment_from {
     }};
 }
 
-/// API Gateway v2 deployment operations.
+/// API Gateway v2 deployment operations, paced by the shared limiter and retried with jittered
+/// backoff within each operation's deadline.
 #[derive(Debug, Clone)]
 pub struct Cloud {
     client: Client,
+    limiter: Arc<Limiter>,
+    max_attempts: u32,
+    cancel: CancellationToken,
+    /// Deployment ids this process has created, so a lost create response is never matched to
+    /// a deployment another operation owns.
+    claimed: Arc<Mutex<HashSet<String>>>,
 }
 
 /// The delete call's outcome; both mean the deployment is gone.
@@ -120,75 +186,257 @@ pub enum Deleted {
     AlreadyGone,
 }
 
+const BACKOFF_BASE: Duration = Duration::from_millis(100);
+const BACKOFF_CAP: Duration = Duration::from_secs(10);
+
 impl Cloud {
-    pub fn new(client: Client) -> Self {
-        Self { client }
+    pub fn new(client: Client, limiter: Arc<Limiter>, max_attempts: u32, cancel: CancellationToken) -> Self {
+        Self {
+            client,
+            limiter,
+            max_attempts: max_attempts.max(1),
+            cancel,
+            claimed: Arc::default(),
+        }
     }
 
-    pub async fn create(&self, api_id: &str, description: Option<&str>, stage_name: Option<&str>) -> Result<Deployment, AwsError> {
-        let out = self
-            .client
-            .create_deployment()
-            .api_id(api_id)
-            .set_description(description.map(str::to_string))
-            .set_stage_name(stage_name.map(str::to_string))
-            .send()
-            .await
-            .map_err(AwsError::from_sdk)?;
-        Ok(deployment_from!(out, ""))
+    async fn sleep_until(&self, at: Instant) -> Result<(), AwsError> {
+        tokio::select! {
+            _ = self.cancel.cancelled() => Err(AwsError::local("operation cancelled by the engine")),
+            _ = tokio::time::sleep_until(at) => Ok(()),
+        }
     }
 
-    /// `Ok(None)` when the deployment (or its API) no longer exists.
-    pub async fn get(&self, api_id: &str, id: &str) -> Result<Option<Deployment>, AwsError> {
-        match self.client.get_deployment().api_id(api_id).deployment_id(id).send().await {
-            Ok(out) => Ok(Some(deployment_from!(out, id))),
-            Err(e) => {
-                let e = AwsError::from_sdk(e);
-                if e.is("NotFoundException") { Ok(None) } else { Err(e) }
+    /// Waits for this call's slot of the quota.
+    async fn pace(&self, create_deployment: bool, deadline: Instant) -> Result<(), AwsError> {
+        let slot = self.limiter.reserve(create_deployment);
+        // A call that may go now goes, even at the deadline (the wait's last look, for one).
+        if slot > deadline && slot > Instant::now() {
+            return Err(AwsError::local(
+                "the operation's time ran out while queued for API Gateway's request quota",
+            ));
+        }
+        self.sleep_until(slot).await
+    }
+
+    /// After a failed attempt: gives up (returning the error) or sleeps a jittered backoff.
+    async fn backoff(&self, mut err: AwsError, attempt: u32, deadline: Instant) -> Result<(), AwsError> {
+        err.attempts = attempt;
+        if err.kind == ErrorKind::Throttled {
+            self.limiter.throttled();
+        }
+        if err.kind == ErrorKind::Permanent || attempt >= self.max_attempts {
+            return Err(err);
+        }
+        let ceiling = BACKOFF_BASE.saturating_mul(1 << attempt.min(16)).min(BACKOFF_CAP);
+        let wait = ceiling.mul_f64(0.5 + fastrand::f64() / 2.0);
+        let at = Instant::now() + wait;
+        if at > deadline {
+            return Err(err);
+        }
+        tracing::debug!(attempt, kind = ?err.kind, code = ?err.code, "retrying after {:?}", wait);
+        self.sleep_until(at).await
+    }
+
+    /// One AWS call with pacing and retries.
+    async fn call<T, F, Fut>(&self, deadline: Instant, mut f: F) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            self.pace(false, deadline).await?;
+            attempt += 1;
+            match f().await {
+                Ok(v) => {
+                    self.limiter.succeeded();
+                    return Ok(v);
+                }
+                Err(e) => self.backoff(e, attempt, deadline).await?,
             }
         }
     }
 
-    pub async fn update(&self, api_id: &str, id: &str, description: &str) -> Result<Deployment, AwsError> {
-        let out = self
-            .client
-            .update_deployment()
-            .api_id(api_id)
-            .deployment_id(id)
-            .description(description)
-            .send()
-            .await
-            .map_err(AwsError::from_sdk)?;
-        Ok(deployment_from!(out, id))
-    }
-
-    pub async fn delete(&self, api_id: &str, id: &str) -> Result<Deleted, AwsError> {
-        match self.client.delete_deployment().api_id(api_id).deployment_id(id).send().await {
-            Ok(_) => Ok(Deleted::Now),
-            Err(e) => {
-                let e = AwsError::from_sdk(e);
-                if e.is("NotFoundException") {
-                    Ok(Deleted::AlreadyGone)
-                } else {
-                    Err(e)
+    /// CreateDeployment, retried like every call; when a response was lost, the deployment it may
+    /// have created is looked for before trying again, so a retry never leaves a duplicate.
+    pub async fn create(
+        &self,
+        api_id: &str,
+        description: Option<&str>,
+        stage_name: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Deployment, AwsError> {
+        let mut attempt = 0;
+        let mut maybe_created_since: Option<SystemTime> = None;
+        loop {
+            if let Some(since) = maybe_created_since
+                && let Some(d) = self.adopt_lost(api_id, description, since, deadline).await?
+            {
+                return Ok(d);
+            }
+            self.pace(true, deadline).await?;
+            attempt += 1;
+            let started = SystemTime::now();
+            let sent = self
+                .client
+                .create_deployment()
+                .api_id(api_id)
+                .set_description(description.map(str::to_string))
+                .set_stage_name(stage_name.map(str::to_string))
+                .send()
+                .await;
+            match sent {
+                Ok(out) => {
+                    self.limiter.succeeded();
+                    let d = deployment_from!(out, "");
+                    self.claim(&d.id);
+                    return Ok(d);
+                }
+                Err(e) => {
+                    let e = AwsError::from_sdk(e);
+                    if e.kind == ErrorKind::Transient {
+                        maybe_created_since.get_or_insert(started);
+                    }
+                    self.backoff(e, attempt, deadline).await?;
                 }
             }
         }
     }
 
+    fn claim(&self, id: &str) -> bool {
+        self.claimed.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string())
+    }
+
+    /// Finds the one deployment a lost CreateDeployment response may have created: same
+    /// description, created since the first uncertain attempt, not owned by anything else here.
+    async fn adopt_lost(
+        &self,
+        api_id: &str,
+        description: Option<&str>,
+        since: SystemTime,
+        deadline: Instant,
+    ) -> Result<Option<Deployment>, AwsError> {
+        // AWS reports createdDate in whole seconds.
+        let since = since.checked_sub(Duration::from_secs(2)).unwrap_or(since);
+        let mut candidates = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .call(deadline, || async {
+                    self.client
+                        .get_deployments()
+                        .api_id(api_id)
+                        .set_next_token(token.clone())
+                        .send()
+                        .await
+                        .map_err(AwsError::from_sdk)
+                })
+                .await?;
+            for item in page.items() {
+                let created = item.created_date().and_then(|d| SystemTime::try_from(*d).ok());
+                if created.is_some_and(|c| c >= since) && item.description() == description && !item.auto_deployed().unwrap_or(false) {
+                    candidates.push(deployment_from!(item, ""));
+                }
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        let claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        candidates.retain(|d| !claimed.contains(&d.id));
+        match candidates.as_slice() {
+            [one] if self.claim(&one.id) => {
+                tracing::info!(
+                    api_id,
+                    deployment_id = one.id,
+                    "adopted the deployment a lost CreateDeployment response created"
+                );
+                Ok(Some(one.clone()))
+            }
+            [] => Ok(None),
+            many => Err(AwsError::local(format!(
+                "a CreateDeployment response was lost and {} unclaimed deployments of API {api_id} match it ({}); \
+                 refusing to guess which is ours. Import the right one with `pulumi import` and delete the others.",
+                many.len(),
+                many.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    /// `Ok(None)` when the deployment (or its API) no longer exists.
+    pub async fn get(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Option<Deployment>, AwsError> {
+        let result = self
+            .call(deadline, || async {
+                self.client
+                    .get_deployment()
+                    .api_id(api_id)
+                    .deployment_id(id)
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)
+            })
+            .await;
+        match result {
+            Ok(out) => Ok(Some(deployment_from!(out, id))),
+            Err(e) if e.is("NotFoundException") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn update(&self, api_id: &str, id: &str, description: &str, deadline: Instant) -> Result<Deployment, AwsError> {
+        let out = self
+            .call(deadline, || async {
+                self.client
+                    .update_deployment()
+                    .api_id(api_id)
+                    .deployment_id(id)
+                    .description(description)
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)
+            })
+            .await?;
+        Ok(deployment_from!(out, id))
+    }
+
+    pub async fn delete(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Deleted, AwsError> {
+        let result = self
+            .call(deadline, || async {
+                self.client
+                    .delete_deployment()
+                    .api_id(api_id)
+                    .deployment_id(id)
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)
+            })
+            .await;
+        match result {
+            Ok(_) => Ok(Deleted::Now),
+            // Also what a retried delete sees when its first attempt went through.
+            Err(e) if e.is("NotFoundException") => Ok(Deleted::AlreadyGone),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Names of the stages of `api_id` whose current deployment is `id`.
-    pub async fn stages_pointing_at(&self, api_id: &str, id: &str) -> Result<Vec<String>, AwsError> {
+    pub async fn stages_pointing_at(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Vec<String>, AwsError> {
         let mut names = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let out = self
-                .client
-                .get_stages()
-                .api_id(api_id)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(AwsError::from_sdk)?;
+                .call(deadline, || async {
+                    self.client
+                        .get_stages()
+                        .api_id(api_id)
+                        .set_next_token(token.clone())
+                        .send()
+                        .await
+                        .map_err(AwsError::from_sdk)
+                })
+                .await?;
             names.extend(
                 out.items()
                     .iter()
@@ -204,13 +452,7 @@ impl Cloud {
 
     /// Polls until the deployment is DEPLOYED, with backoff from 100 ms doubling to 10 s, until
     /// `deadline` or cancellation. On failure the last state seen comes back with the reason.
-    pub async fn wait_deployed(
-        &self,
-        api_id: &str,
-        current: Deployment,
-        deadline: Instant,
-        cancel: &CancellationToken,
-    ) -> Result<Deployment, (Deployment, WaitError)> {
+    pub async fn wait_deployed(&self, api_id: &str, current: Deployment, deadline: Instant) -> Result<Deployment, (Deployment, WaitError)> {
         let started = Instant::now();
         let mut delay = Duration::from_millis(100);
         let mut last = current;
@@ -235,14 +477,13 @@ impl Cloud {
                 ));
             }
             let sleep_until = (now + delay).min(deadline);
-            tokio::select! {
-                _ = cancel.cancelled() => return Err((last, WaitError::Cancelled)),
-                _ = tokio::time::sleep_until(sleep_until) => {}
+            if self.sleep_until(sleep_until).await.is_err() {
+                return Err((last, WaitError::Cancelled));
             }
             delay = (delay * 2).min(Duration::from_secs(10));
             let fetched = tokio::select! {
-                _ = cancel.cancelled() => return Err((last, WaitError::Cancelled)),
-                r = self.get(api_id, &last.id) => r,
+                _ = self.cancel.cancelled() => return Err((last, WaitError::Cancelled)),
+                r = self.get(api_id, &last.id, deadline) => r,
             };
             match fetched {
                 Ok(Some(d)) => last = d,

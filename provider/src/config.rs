@@ -6,9 +6,15 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use prost_types::Struct;
 
+use std::time::Duration;
+
 use crate::check;
-use crate::props::{Failure, Props, Slot};
-use crate::resource::{CFG_ACCESS_KEY, CFG_ENDPOINT, CFG_MAX_RETRIES, CFG_PROFILE, CFG_REGION, CFG_SECRET_KEY, CFG_TOKEN, CONFIG};
+use crate::limiter::Limits;
+use crate::props::{Failure, Props, Slot, Val};
+use crate::resource::{
+    CFG_ACCESS_KEY, CFG_CALL_BURST, CFG_CALLS_PER_SECOND, CFG_CREATE_INTERVAL_MS, CFG_ENDPOINT, CFG_MAX_RETRIES, CFG_PROFILE,
+    CFG_RATE_LIMITING, CFG_REGION, CFG_SECRET_KEY, CFG_TOKEN, CONFIG,
+};
 
 /// Like pulumi-aws: a call is tried up to 25 times before its error is reported.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
@@ -42,10 +48,40 @@ pub fn check_config(news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
     if failures.is_empty() { Ok(props) } else { Err(failures) }
 }
 
+/// What Configure needs to make AWS calls.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub client: aws_sdk_apigatewayv2::Client,
+    pub limits: Limits,
+    pub max_attempts: u32,
+    /// Identifies the account and region the quota belongs to (never contains a secret).
+    pub quota_key: String,
+}
+
+/// The pacing the configuration asks for, AWS's quotas by default.
+pub fn limits(props: &Props) -> Limits {
+    let d = Limits::default();
+    Limits {
+        enabled: !matches!(props.known(CFG_RATE_LIMITING), Some(Val::Bool(false))),
+        calls_per_second: props.int(CFG_CALLS_PER_SECOND).map_or(d.calls_per_second, |n| n as f64),
+        burst: props.int(CFG_CALL_BURST).map_or(d.burst, |n| n as u32),
+        create_interval: props
+            .int(CFG_CREATE_INTERVAL_MS)
+            .map_or(d.create_interval, |ms| Duration::from_millis(ms as u64)),
+    }
+}
+
 /// Builds the API Gateway v2 client. Config values that are still unknown are treated as unset.
-pub async fn client(props: &Props) -> Result<aws_sdk_apigatewayv2::Client, String> {
-    let attempts = props.int(CFG_MAX_RETRIES).map(|n| n as u32).unwrap_or(DEFAULT_MAX_ATTEMPTS);
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::standard().with_max_attempts(attempts));
+/// The SDK's own retries are off: the provider retries itself, pacing every attempt.
+pub async fn settings(props: &Props) -> Result<Settings, String> {
+    let max_attempts = props.int(CFG_MAX_RETRIES).map(|n| n as u32).unwrap_or(DEFAULT_MAX_ATTEMPTS);
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(timeouts);
     if let Some(region) = props.str(CFG_REGION) {
         loader = loader.region(Region::new(region.to_string()));
     }
@@ -60,12 +96,23 @@ pub async fn client(props: &Props) -> Result<aws_sdk_apigatewayv2::Client, Strin
         loader = loader.endpoint_url(endpoint);
     }
     let sdk_config = loader.load().await;
-    if sdk_config.region().is_none() {
+    let Some(region) = sdk_config.region().map(|r| r.to_string()) else {
         return Err(format!(
             "no AWS region configured: set `pulumi config set aws-apigatewayv2:{CFG_REGION} <region>` or AWS_REGION"
         ));
-    }
-    Ok(aws_sdk_apigatewayv2::Client::new(&sdk_config))
+    };
+    let identity = props
+        .str(CFG_ACCESS_KEY)
+        .map(|k| format!("key:{k}"))
+        .or_else(|| props.str(CFG_PROFILE).map(|p| format!("profile:{p}")))
+        .unwrap_or_else(|| "default-chain".into());
+    let quota_key = format!("{identity}|{region}|{}", props.str(CFG_ENDPOINT).unwrap_or("aws"));
+    Ok(Settings {
+        client: aws_sdk_apigatewayv2::Client::new(&sdk_config),
+        limits: limits(props),
+        max_attempts,
+        quota_key,
+    })
 }
 
 /// Whether any configuration value is unknown (preview with config from unapplied resources).
@@ -116,7 +163,9 @@ mod tests {
     fn rejects_bad_keys() {
         assert_eq!(
             reasons(check_config(cfg(&[("regoin", s("x"))]).as_ref())),
-            vec!["regoin: unknown property regoin; expected one of: region, profile, accessKey, secretKey, token, endpoint, maxRetries"]
+            vec![
+                "regoin: unknown property regoin; expected one of: region, profile, accessKey, secretKey, token, endpoint, maxRetries, rateLimiting, callsPerSecond, callBurst, createDeploymentIntervalMs"
+            ]
         );
         assert_eq!(
             reasons(check_config(cfg(&[("endpoint", s("localhost:4566"))]).as_ref())),

@@ -7,7 +7,8 @@
 //! - [`diff`]: change and replacement detection derived from the declaration.
 //! - [`schema`]: the package schema generated from the declaration (schema.json).
 //! - [`config`]: provider configuration rules and the AWS client built from them.
-//! - [`cloud`]: API Gateway v2 calls, AWS errors, the wait for DEPLOYED.
+//! - [`limiter`]: pacing of AWS calls to API Gateway's quotas, shared per account and region.
+//! - [`cloud`]: API Gateway v2 calls with retries, AWS errors, the wait for DEPLOYED.
 //! - [`engine`]: user-visible messages through the engine's Log RPC.
 //! - [`server`]: the ResourceProvider gRPC service tying it together.
 
@@ -16,6 +17,7 @@ pub mod cloud;
 pub mod config;
 pub mod diff;
 pub mod engine;
+pub mod limiter;
 pub mod props;
 pub mod resource;
 pub mod schema;

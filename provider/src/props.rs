@@ -288,6 +288,14 @@ fn decode_field(field: &Field, v: &Value, secret: &mut bool, failures: &mut Vec<
             let before = failures.len();
             for (key, value) in &s.fields {
                 let path = map_key_path(field.name, key);
+                if key == SIG_KEY {
+                    // Encoded back, such a map would read as a secret or output marker.
+                    failures.push(Failure::new(
+                        &path,
+                        format!("{path}: this key is reserved by the Pulumi wire format"),
+                    ));
+                    continue;
+                }
                 match unwrap(value, secret, 0) {
                     Ok(Plain::Unknown) => unknown = true,
                     Ok(Plain::Value(Value {
@@ -336,7 +344,8 @@ pub fn decode(decl: &ResourceDecl, s: Option<&Struct>, strictness: Strictness) -
                     } else {
                         format!("unknown property {name}; expected one of: {}", expected.join(", "))
                     };
-                    failures.push(Failure::new(name.clone(), reason));
+                    let property = if name.is_empty() { "\"\"".to_string() } else { name.clone() };
+                    failures.push(Failure::new(property, reason));
                 }
                 continue;
             }

@@ -153,6 +153,10 @@ pub const CFG_SECRET_KEY: &str = "secretKey";
 pub const CFG_TOKEN: &str = "token";
 pub const CFG_ENDPOINT: &str = "endpoint";
 pub const CFG_MAX_RETRIES: &str = "maxRetries";
+pub const CFG_RATE_LIMITING: &str = "rateLimiting";
+pub const CFG_CALLS_PER_SECOND: &str = "callsPerSecond";
+pub const CFG_CALL_BURST: &str = "callBurst";
+pub const CFG_CREATE_INTERVAL_MS: &str = "createDeploymentIntervalMs";
 
 /// Provider configuration, named like pulumi-aws's so stacks can move over.
 pub const CONFIG: ResourceDecl = ResourceDecl {
@@ -178,5 +182,12 @@ pub const CONFIG: ResourceDecl = ResourceDecl {
             .len(1, 2048),
         Field::new(CFG_MAX_RETRIES, Kind::Integer, Role::Input, "How many times a throttled or failed AWS call is attempted in all (default 25).")
             .range(1, 100),
+        Field::new(CFG_RATE_LIMITING, Kind::Boolean, Role::Input, "Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true)."),
+        Field::new(CFG_CALLS_PER_SECOND, Kind::Integer, Role::Input, "The account's management call rate to pace at, per second (default 10, AWS's quota).")
+            .range(1, 100_000),
+        Field::new(CFG_CALL_BURST, Kind::Integer, Role::Input, "The burst of management calls allowed at once (default 40, AWS's quota).")
+            .range(1, 100_000),
+        Field::new(CFG_CREATE_INTERVAL_MS, Kind::Integer, Role::Input, "Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).")
+            .range(0, 600_000),
     ],
 };

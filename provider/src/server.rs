@@ -22,6 +22,7 @@ use crate::cloud::{self, Cloud, WaitError};
 use crate::config;
 use crate::diff::{self, ChangeKind};
 use crate::engine::EngineLog;
+use crate::limiter;
 use crate::props::{self, Failure, Props, Strictness, Val};
 use crate::resource::{
     API_ID, AUTO_DEPLOYED, CONFIG, CREATED_DATE, DEPLOYMENT, DEPLOYMENT_STATUS, DESCRIPTION, ResourceDecl, Role, STAGE_NAME, VERSION,
@@ -61,12 +62,12 @@ impl Provider {
     /// Waits for DEPLOYED, telling the user what it waits for.
     async fn wait(
         &self,
+        cloud: &Cloud,
         urn: &str,
         api_id: &str,
         current: cloud::Deployment,
-        timeout: f64,
+        deadline: Instant,
     ) -> Result<cloud::Deployment, (cloud::Deployment, WaitError)> {
-        let deadline = Instant::now() + timeout_of(timeout);
         if current.status != "DEPLOYED" {
             let msg = format!(
                 "waiting for deployment {} of API {api_id} to be DEPLOYED (now {})",
@@ -74,19 +75,13 @@ impl Provider {
             );
             self.engine.info(urn, &msg, true).await;
         }
-        self.cloud(urn)
-            .map_err(|e| {
-                (
-                    current.clone(),
-                    WaitError::Aws(cloud::AwsError {
-                        code: None,
-                        message: e.message().to_string(),
-                    }),
-                )
-            })?
-            .wait_deployed(api_id, current, deadline, &self.cancel)
-            .await
+        cloud.wait_deployed(api_id, current, deadline).await
     }
+}
+
+/// When an operation must be done by: `customTimeouts` seconds, or the default.
+fn deadline(seconds: f64) -> Instant {
+    Instant::now() + timeout_of(seconds)
 }
 
 fn timeout_of(seconds: f64) -> Duration {
@@ -311,10 +306,12 @@ impl ResourceProvider for Provider {
         if config::has_unknowns(&props) {
             tracing::info!("configuration has unknown values; AWS calls wait for a configured run");
         } else {
-            let client = config::client(&props)
+            let settings = config::settings(&props)
                 .await
                 .map_err(|e| Status::invalid_argument(format!("Configure: {e}")))?;
-            *self.cloud.write().unwrap_or_else(|p| p.into_inner()) = Some(Cloud::new(client));
+            let limiter = limiter::shared(&settings.quota_key, settings.limits);
+            let cloud = Cloud::new(settings.client, limiter, settings.max_attempts, self.cancel.clone());
+            *self.cloud.write().unwrap_or_else(|p| p.into_inner()) = Some(cloud);
         }
         Ok(Response::new(ConfigureResponse {
             accept_secrets: true,
@@ -379,13 +376,14 @@ impl ResourceProvider for Provider {
             )));
         }
         let cloud = self.cloud("Create")?;
+        let deadline = deadline(req.timeout);
         let created = cloud
-            .create(&api_id, inputs.str(DESCRIPTION), inputs.str(STAGE_NAME))
+            .create(&api_id, inputs.str(DESCRIPTION), inputs.str(STAGE_NAME), deadline)
             .await
             .map_err(|e| aws_failure("CreateDeployment", &api_id, None, &e))?;
         let id = created.id.clone();
         tracing::info!(api_id, deployment_id = id, "created deployment");
-        match self.wait(&req.urn, &api_id, created, req.timeout).await {
+        match self.wait(&cloud, &req.urn, &api_id, created, deadline).await {
             Ok(d) => Ok(Response::new(CreateResponse {
                 id,
                 properties: Some(props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d))),
@@ -406,7 +404,7 @@ impl ResourceProvider for Provider {
         let (api_id, id) = split_id(&req.id, &[&old_outputs, &old_in])?;
         let cloud = self.cloud("Read")?;
         let Some(d) = cloud
-            .get(&api_id, &id)
+            .get(&api_id, &id, deadline(0.0))
             .await
             .map_err(|e| aws_failure("GetDeployment", &api_id, Some(&id), &e))?
         else {
@@ -457,11 +455,12 @@ impl ResourceProvider for Provider {
             )));
         }
         let cloud = self.cloud("Update")?;
+        let deadline = deadline(req.timeout);
         let updated = cloud
-            .update(&api_id, &id, news.str(DESCRIPTION).unwrap_or(""))
+            .update(&api_id, &id, news.str(DESCRIPTION).unwrap_or(""), deadline)
             .await
             .map_err(|e| aws_failure("UpdateDeployment", &api_id, Some(&id), &e))?;
-        match self.wait(&req.urn, &api_id, updated, req.timeout).await {
+        match self.wait(&cloud, &req.urn, &api_id, updated, deadline).await {
             Ok(d) => Ok(Response::new(UpdateResponse {
                 properties: Some(props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d))),
                 refresh_before_update: false,
@@ -480,10 +479,11 @@ impl ResourceProvider for Provider {
         let old_in = decode(&DEPLOYMENT, req.old_inputs.as_ref());
         let (api_id, id) = split_id(&req.id, &[&props, &old_in])?;
         let cloud = self.cloud("Delete")?;
-        match cloud.delete(&api_id, &id).await {
+        let deadline = deadline(req.timeout);
+        match cloud.delete(&api_id, &id, deadline).await {
             Ok(_) => Ok(Response::new(())),
             Err(e) if e.is("BadRequestException") => {
-                let stages = cloud.stages_pointing_at(&api_id, &id).await.unwrap_or_default();
+                let stages = cloud.stages_pointing_at(&api_id, &id, deadline).await.unwrap_or_default();
                 if stages.is_empty() {
                     return Err(aws_failure("DeleteDeployment", &api_id, Some(&id), &e));
                 }

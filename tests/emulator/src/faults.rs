@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 pub enum FaultKind {
     /// Answer with this HTTP status (500, 503, 429, ...) and AWS's matching error type.
     Status { status: u16 },
-    /// Drop the connection in the middle of the response.
+    /// Drop the connection in the middle of the response, before the operation runs.
     Reset,
+    /// Run the operation, then drop the connection: the client cannot know it took effect.
+    ResetAfter,
     /// Delay the call, then serve it normally.
     Latency {
         #[serde(rename = "latencyMs")]

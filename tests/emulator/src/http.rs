@@ -238,9 +238,11 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         return em.answer("Unknown", error_response(&err));
     };
     let name = op.name();
+    let mut reset_after = false;
     match em.pick_fault(name) {
         Some(FaultKind::Status { status }) => return em.answer(name, error_response(&status_error(status))),
         Some(FaultKind::Reset) => return em.answer(name, reset_response()),
+        Some(FaultKind::ResetAfter) => reset_after = true,
         Some(FaultKind::Latency { latency_ms }) => tokio::time::sleep(Duration::from_millis(latency_ms)).await,
         None => {}
     }
@@ -295,6 +297,7 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         Op::DeleteDeployment(a, d) => st.delete_deployment(ctx, a, d),
     });
     let resp = match result {
+        _ if reset_after => reset_response(),
         Ok((status, body)) => json_response(status, &body),
         Err(e) => error_response(&e),
     };

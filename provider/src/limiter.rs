@@ -1,0 +1,203 @@
+//! Quota-aware pacing of AWS calls. API Gateway allows one CreateDeployment every 5 seconds and
+//! 10 management calls per second (burst 40) per account and region; every call this process
+//! makes for the same credentials and region reserves a slot here first, so parallel operations
+//! queue for the quota instead of collecting 429s. Throttling that still happens (other clients
+//! on the account) slows the pace down; successes bring it back.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The quota to pace at. Defaults are AWS's published numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub calls_per_second: f64,
+    pub burst: u32,
+    pub create_interval: Duration,
+    /// Off: calls go out at once and only retries handle throttling (how bridged providers behave).
+    pub enabled: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            calls_per_second: 10.0,
+            burst: 40,
+            create_interval: Duration::from_secs(5),
+            enabled: true,
+        }
+    }
+}
+
+/// Slots are spaced this much wider than the quota, so clock and network jitter between this
+/// process and AWS do not turn an exactly-on-time call into a 429.
+const MARGIN: f64 = 1.03;
+/// The most a run of throttles may stretch the pace.
+const MAX_SLOWDOWN: f64 = 8.0;
+
+/// One quota as a GCRA (virtual scheduling): `tat` is the theoretical arrival time of the next call.
+#[derive(Debug)]
+struct Gcra {
+    tat: Instant,
+    interval: Duration,
+    burst: u32,
+}
+
+impl Gcra {
+    /// Reserves the earliest slot at or after `earliest` and returns its time.
+    fn reserve(&mut self, earliest: Instant, slowdown: f64) -> Instant {
+        let t = self.interval.mul_f64(MARGIN * slowdown);
+        let tolerance = t * self.burst.saturating_sub(1);
+        let tat = self.tat.max(earliest);
+        let at = tat.checked_sub(tolerance).map_or(earliest, |allowed| allowed.max(earliest));
+        self.tat = tat + t;
+        at
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    account: Gcra,
+    create: Gcra,
+    slowdown: f64,
+}
+
+/// The pacing shared by every operation for one (credentials, region, endpoint).
+#[derive(Debug)]
+pub struct Limiter {
+    limits: Limits,
+    state: Mutex<State>,
+}
+
+impl Limiter {
+    pub fn new(limits: Limits) -> Self {
+        let now = Instant::now();
+        let rate = limits.calls_per_second.max(0.001);
+        Self {
+            limits,
+            state: Mutex::new(State {
+                account: Gcra {
+                    tat: now,
+                    interval: Duration::from_secs_f64(1.0 / rate),
+                    burst: limits.burst.max(1),
+                },
+                create: Gcra {
+                    tat: now,
+                    interval: limits.create_interval,
+                    burst: 1,
+                },
+                slowdown: 1.0,
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The time this call may go out; the caller sleeps until then. The slot is taken at once,
+    /// so concurrent callers queue in order instead of racing.
+    pub fn reserve(&self, create_deployment: bool) -> Instant {
+        let now = Instant::now();
+        if !self.limits.enabled {
+            return now;
+        }
+        let mut s = self.state();
+        let slowdown = s.slowdown;
+        let earliest = if create_deployment { s.create.reserve(now, slowdown) } else { now };
+        s.account.reserve(earliest, slowdown)
+    }
+
+    /// AWS throttled a call anyway: slow down.
+    pub fn throttled(&self) {
+        if self.limits.enabled {
+            let mut s = self.state();
+            s.slowdown = (s.slowdown * 1.5).min(MAX_SLOWDOWN);
+        }
+    }
+
+    /// A call went through: drift back toward the published pace.
+    pub fn succeeded(&self) {
+        if self.limits.enabled {
+            let mut s = self.state();
+            s.slowdown = (s.slowdown * 0.9).max(1.0);
+        }
+    }
+
+    pub fn slowdown(&self) -> f64 {
+        self.state().slowdown
+    }
+}
+
+/// The limiter for `key` (credentials, region, endpoint), created on first use and shared after.
+pub fn shared(key: &str, limits: Limits) -> Arc<Limiter> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, Arc<Limiter>>>> = OnceLock::new();
+    let mut map = REGISTRY.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    let entry = map
+        .entry(format!("{key}|{limits:?}"))
+        .or_insert_with(|| Arc::new(Limiter::new(limits)));
+    Arc::clone(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(d: Duration) -> u128 {
+        d.as_millis()
+    }
+
+    /// The account quota admits its burst at once, then paces at the rate (plus the margin).
+    #[tokio::test(start_paused = true)]
+    async fn burst_then_rate() {
+        let l = Limiter::new(Limits {
+            calls_per_second: 10.0,
+            burst: 4,
+            create_interval: Duration::from_secs(5),
+            enabled: true,
+        });
+        let start = Instant::now();
+        let slots: Vec<u128> = (0..6).map(|_| ms(l.reserve(false) - start)).collect();
+        assert_eq!(slots, vec![0, 0, 0, 0, 103, 206]);
+    }
+
+    /// CreateDeployment slots are one interval apart, whatever the burst of the account quota.
+    #[tokio::test(start_paused = true)]
+    async fn creates_are_spaced() {
+        let l = Limiter::new(Limits {
+            calls_per_second: 1000.0,
+            burst: 40,
+            create_interval: Duration::from_millis(50),
+            enabled: true,
+        });
+        let start = Instant::now();
+        let slots: Vec<u128> = (0..4).map(|_| ms(l.reserve(true) - start)).collect();
+        assert_eq!(slots, vec![0, 51, 103, 154]);
+    }
+
+    /// Throttles stretch the pace (bounded); successes bring it back to 1.
+    #[tokio::test(start_paused = true)]
+    async fn throttles_slow_down_and_recover() {
+        let l = Limiter::new(Limits::default());
+        for _ in 0..20 {
+            l.throttled();
+        }
+        assert_eq!(l.slowdown(), MAX_SLOWDOWN);
+        for _ in 0..100 {
+            l.succeeded();
+        }
+        assert_eq!(l.slowdown(), 1.0);
+    }
+
+    /// Switched off, every call may go at once.
+    #[tokio::test(start_paused = true)]
+    async fn disabled_never_waits() {
+        let l = Limiter::new(Limits {
+            enabled: false,
+            ..Limits::default()
+        });
+        let now = Instant::now();
+        assert!((0..100).all(|_| l.reserve(true) <= now));
+    }
+}
