@@ -33,6 +33,10 @@ impl Default for Limits {
 /// Slots are spaced this much wider than the quota, so clock and network jitter between this
 /// process and AWS do not turn an exactly-on-time call into a 429.
 const MARGIN: f64 = 1.03;
+/// A quota without burst (CreateDeployment) also gets this much absolute slack per slot: timers
+/// fire up to a millisecond late and requests overtake each other on the way, which a relative
+/// margin cannot cover when the interval is short (as under the emulator's time scale).
+const JITTER_SLACK: Duration = Duration::from_millis(3);
 /// The most a run of throttles may stretch the pace.
 const MAX_SLOWDOWN: f64 = 8.0;
 
@@ -42,12 +46,13 @@ struct Gcra {
     tat: Instant,
     interval: Duration,
     burst: u32,
+    slack: Duration,
 }
 
 impl Gcra {
     /// Reserves the earliest slot at or after `earliest` and returns its time.
     fn reserve(&mut self, earliest: Instant, slowdown: f64) -> Instant {
-        let t = self.interval.mul_f64(MARGIN * slowdown);
+        let t = self.interval.mul_f64(MARGIN * slowdown) + self.slack;
         let tolerance = t * self.burst.saturating_sub(1);
         let tat = self.tat.max(earliest);
         let at = tat.checked_sub(tolerance).map_or(earliest, |allowed| allowed.max(earliest));
@@ -81,11 +86,13 @@ impl Limiter {
                     tat: now,
                     interval: Duration::from_secs_f64(1.0 / rate),
                     burst: limits.burst.max(1),
+                    slack: Duration::ZERO,
                 },
                 create: Gcra {
                     tat: now,
                     interval: limits.create_interval,
                     burst: 1,
+                    slack: JITTER_SLACK,
                 },
                 slowdown: 1.0,
             }),
@@ -173,7 +180,7 @@ mod tests {
         });
         let start = Instant::now();
         let slots: Vec<u128> = (0..4).map(|_| ms(l.reserve(true) - start)).collect();
-        assert_eq!(slots, vec![0, 51, 103, 154]);
+        assert_eq!(slots, vec![0, 54, 109, 163]);
     }
 
     /// Throttles stretch the pace (bounded); successes bring it back to 1.
