@@ -10,13 +10,15 @@ VENV := $(CACHE)/venv
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 DIST := target/dist
 ARCHIVE := $(DIST)/pulumi-resource-aws-apigatewayv2-v$(VERSION)-linux-amd64.tar.gz
+CODEGEN := $(CACHE)/bin/sdk-codegen
+SDK_LANGUAGES := nodejs,python,go
 
 # Never let the AWS SDK probe EC2 instance metadata from this machine.
 export AWS_EC2_METADATA_DISABLED := true
 export PULUMI_TOOLS_BIN := $(TOOLS_BIN)
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: build release tools venv schema check-schema lint test test-rust test-conformance test-e2e dist demo demo-destroy clean-demo emulator
+.PHONY: build release tools venv schema check-schema codegen sdks check-sdks lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
 
 build:
 	cargo build --workspace
@@ -39,8 +41,24 @@ $(VENV)/.installed: tests/conformance/requirements.txt
 schema:
 	cargo run --quiet -p sdk-gen -- schema schema.json
 
-check-schema:
+check-schema: codegen
 	cargo run --quiet -p sdk-gen -- check schema.json
+	$(CODEGEN) -schema schema.json -validate-only
+
+## Pulumi's own code generators (pkg/v3/codegen), linked into a small Go program.
+codegen:
+	@mkdir -p $(dir $(CODEGEN))
+	cd sdk-gen/codegen && go build -o $(CODEGEN) .
+
+## TypeScript, Python and Go SDKs into sdk/ (committed). .NET and Java generators are not available here.
+sdks: schema codegen
+	$(CODEGEN) -schema schema.json -out sdk -languages $(SDK_LANGUAGES)
+	cd sdk/go && go mod tidy
+
+check-sdks: codegen
+	rm -rf target/sdk-check
+	$(CODEGEN) -schema schema.json -out target/sdk-check -languages $(SDK_LANGUAGES) >/dev/null
+	diff -r -x go.sum -x go.mod sdk target/sdk-check || (echo "sdk/ is stale: run \`make sdks\` and commit it" && exit 1)
 
 lint:
 	cargo fmt --all -- --check
@@ -57,7 +75,7 @@ test-e2e: build tools
 	cargo test -p integration-tests --test e2e_pulumi -- --test-threads 2
 
 ## Everything CI runs.
-test: tools venv build check-schema lint test-rust test-conformance test-e2e
+test: tools venv build check-schema check-sdks lint test-rust test-conformance test-e2e
 	@echo "make test: all suites passed"
 
 ## Release archive named as the engine expects, installable with `pulumi plugin install --file`.

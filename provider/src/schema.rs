@@ -81,8 +81,8 @@ pub fn package_schema() -> Value {
         },
         "resources": resources,
         "language": {
-            "nodejs": {"packageName": "@pulumi/aws-apigatewayv2", "packageDescription": "Amazon API Gateway v2 deployments for Pulumi", "dependencies": {"@pulumi/pulumi": "^3.0.0"}, "respectSchemaVersion": true},
-            "python": {"packageName": "pulumi_aws_apigatewayv2", "requires": {"pulumi": ">=3.0.0,<4.0.0"}, "pyproject": {"enabled": true}, "respectSchemaVersion": true},
+            "nodejs": {"packageName": "@pulumi/aws-apigatewayv2", "packageDescription": "Amazon API Gateway v2 deployments for Pulumi", "dependencies": {"@pulumi/pulumi": "^3.274.0"}, "respectSchemaVersion": true},
+            "python": {"packageName": "pulumi_aws_apigatewayv2", "requires": {"pulumi": ">=3.272.0,<4.0.0"}, "pyproject": {"enabled": true}, "respectSchemaVersion": true},
             "go": {"importBasePath": "github.com/example/pulumi-aws-apigatewayv2/sdk/go/awsapigatewayv2", "generateResourceContainerTypes": true, "respectSchemaVersion": true},
             "csharp": {"rootNamespace": "Pulumi.AwsApiGatewayV2", "packageReferences": {"Pulumi": "3.*"}},
             "java": {"basePackage": "com.pulumi.awsapigatewayv2"},

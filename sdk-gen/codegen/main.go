@@ -24,6 +24,9 @@ import (
 
 const tool = "pulumi-aws-apigatewayv2-sdk-gen"
 
+// pulumiSDKVersion is the Go SDK the generated Go module requires: the toolchain's pinned version.
+const pulumiSDKVersion = "v3.274.1"
+
 // noLoader refuses every package: the schema refers to no other package, so binding and code
 // generation never need one, and nothing may start plugins or reach a registry.
 type noLoader struct{}
@@ -89,6 +92,9 @@ func run(schemaPath, out string, languages []string, validateOnly bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", lang, err)
 		}
+		if lang == "go" {
+			files["go.mod"] = goMod(pkg)
+		}
 		if err := write(filepath.Join(out, lang), files); err != nil {
 			return err
 		}
@@ -108,6 +114,14 @@ func generate(lang string, pkg *schema.Package) (map[string][]byte, error) {
 	default:
 		return nil, fmt.Errorf("no code generator for %q here (dotnet and java generators live outside pulumi/pkg)", lang)
 	}
+}
+
+// goMod makes the Go SDK a module of its own, rooted above the package directory, requiring the
+// Pulumi Go SDK at the version the toolchain pins.
+func goMod(pkg *schema.Package) []byte {
+	info, _ := pkg.Language["go"].(gogen.GoPackageInfo)
+	module := filepath.Dir(info.ImportBasePath)
+	return []byte(fmt.Sprintf("module %s\n\ngo 1.24\n\nrequire github.com/pulumi/pulumi/sdk/v3 %s\n", module, pulumiSDKVersion))
 }
 
 // write replaces dir with exactly the generated files.
