@@ -11,14 +11,18 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 DIST := target/dist
 ARCHIVE := $(DIST)/pulumi-resource-aws-apigatewayv2-v$(VERSION)-linux-amd64.tar.gz
 CODEGEN := $(CACHE)/bin/sdk-codegen
+SDK_VENV := $(CACHE)/sdk-venv
+SDK_BUILD := target/sdk-build
+NPM_INSTALL := npm install --no-audit --no-fund --loglevel=error --install-links
 SDK_LANGUAGES := nodejs,python,go
 
 # Never let the AWS SDK probe EC2 instance metadata from this machine.
 export AWS_EC2_METADATA_DISABLED := true
 export PULUMI_TOOLS_BIN := $(TOOLS_BIN)
 export PULUMI_SKIP_UPDATE_CHECK := true
+export SDK_PYTHON := $(SDK_VENV)/bin/python
 
-.PHONY: build release tools venv schema check-schema codegen sdks check-sdks lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
+.PHONY: build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
 
 build:
 	cargo build --workspace
@@ -60,6 +64,31 @@ check-sdks: codegen
 	$(CODEGEN) -schema schema.json -out target/sdk-check -languages $(SDK_LANGUAGES) >/dev/null
 	diff -r -x go.sum -x go.mod sdk target/sdk-check || (echo "sdk/ is stale: run \`make sdks\` and commit it" && exit 1)
 
+## The TypeScript SDK installed and built with tsc; the TypeScript examples compiled against it
+## (one of them against the @pulumi/aws npm package too).
+test-sdk-nodejs:
+	rm -rf $(SDK_BUILD)/nodejs && mkdir -p $(SDK_BUILD) && cp -r sdk/nodejs $(SDK_BUILD)/nodejs
+	cd $(SDK_BUILD)/nodejs && $(NPM_INSTALL) && npx tsc && cp package.json README.md bin/
+	cd examples/typescript && $(NPM_INSTALL) && npx tsc -p .
+	cd examples/typescript-aws && $(NPM_INSTALL) && npx tsc -p .
+
+$(SDK_VENV)/.installed: examples/python/requirements-dev.txt
+	python3 -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install --quiet --disable-pip-version-check -r examples/python/requirements-dev.txt
+	touch $@
+
+## The Python SDK installed into a venv; the example type-checked with mypy --strict.
+test-sdk-python: $(SDK_VENV)/.installed
+	$(SDK_VENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./sdk/python
+	cd examples/python && $(SDK_VENV)/bin/mypy --strict __main__.py e2e.py
+
+## The Go SDK and the Go example built and vetted (the Pulumi Go SDK from the module proxy).
+test-sdk-go:
+	cd sdk/go && go build ./... && go vet ./...
+	cd examples/go && go build ./... && go vet ./...
+
+test-sdks: test-sdk-nodejs test-sdk-python test-sdk-go
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
@@ -71,8 +100,8 @@ test-rust: build
 test-conformance: build venv
 	cd tests/conformance && $(VENV)/bin/python -m pytest -q
 
-test-e2e: build tools
-	cargo test -p integration-tests --test e2e_pulumi -- --test-threads 2
+test-e2e: build tools test-sdks
+	cargo test -p integration-tests --test e2e_pulumi --test e2e_sdks -- --test-threads 2
 
 ## Everything CI runs.
 test: tools venv build check-schema check-sdks lint test-rust test-conformance test-e2e
@@ -80,12 +109,7 @@ test: tools venv build check-schema check-sdks lint test-rust test-conformance t
 
 ## Release archive named as the engine expects, installable with `pulumi plugin install --file`.
 dist: release
-	mkdir -p $(DIST)/stage
-	touch README.md
-	cp target/release/pulumi-resource-aws-apigatewayv2 README.md LICENSE $(DIST)/stage/
-	tar -czf $(ARCHIVE) -C $(DIST)/stage .
-	rm -rf $(DIST)/stage
-	@echo "$(ARCHIVE)"
+	@scripts/package.sh target/release/pulumi-resource-aws-apigatewayv2 $(DIST) $(VERSION)
 
 ## Run the emulator in the foreground (Ctrl-C stops it).
 emulator: release

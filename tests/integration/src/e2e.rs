@@ -44,30 +44,29 @@ impl Project {
     /// Creates the project from `program` (the Pulumi.yaml text) and initialises stack `dev`.
     /// `env` adds variables for every command (AWS credentials, for instance).
     pub fn new(test: &str, program: &str, env: &[(&str, &str)]) -> Project {
+        Self::create(test, program, env, true)
+    }
+
+    /// As [`Project::new`], but the provider is not on PATH: it must come from the plugin cache.
+    pub fn without_provider_on_path(test: &str, program: &str, env: &[(&str, &str)]) -> Project {
+        Self::create(test, program, env, false)
+    }
+
+    fn create(test: &str, program: &str, env: &[(&str, &str)], provider_on_path: bool) -> Project {
         let artifacts = crate::target_dir().join("e2e-artifacts").join(test);
         let _ = std::fs::remove_dir_all(&artifacts);
         let dir = artifacts.join("project");
         std::fs::create_dir_all(dir.join(".state")).expect("project dir");
         std::fs::create_dir_all(artifacts.join("home")).expect("pulumi home");
         std::fs::write(dir.join("Pulumi.yaml"), program).expect("Pulumi.yaml");
-        let provider_dir = crate::provider_binary().parent().expect("provider dir").to_path_buf();
-        let path = format!(
-            "{}:{}:{}",
-            tools_bin().display(),
-            provider_dir.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut vars = vec![
-            ("PATH".to_string(), path),
-            ("PULUMI_HOME".to_string(), artifacts.join("home").display().to_string()),
-            ("PULUMI_BACKEND_URL".to_string(), format!("file://{}", dir.join(".state").display())),
-            ("PULUMI_CONFIG_PASSPHRASE".to_string(), "e2e-passphrase".to_string()),
-            ("PULUMI_SKIP_UPDATE_CHECK".to_string(), "true".to_string()),
-            ("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION".to_string(), "true".to_string()),
-            ("PULUMI_DEBUG_GRPC".to_string(), artifacts.join("grpc.log").display().to_string()),
-            ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
-            ("NO_COLOR".to_string(), "1".to_string()),
-        ];
+        let mut vars = pulumi_env(&artifacts, &dir.join(".state"));
+        if !provider_on_path {
+            let provider_dir = crate::provider_binary().parent().expect("provider dir").display().to_string();
+            for (k, v) in vars.iter_mut().filter(|(k, _)| k == "PATH") {
+                *v = v.split(':').filter(|p| *p != provider_dir).collect::<Vec<_>>().join(":");
+                debug_assert_eq!(k, "PATH");
+            }
+        }
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let project = Project { dir, artifacts, env: vars };
         project.ok(&["stack", "init", "dev"]);
@@ -157,6 +156,31 @@ impl Project {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
+}
+
+/// The environment every Pulumi CLI run gets: the pinned CLI and the provider on PATH, a private
+/// PULUMI_HOME, a `file://` backend at `state`, a passphrase, no update checks, the gRPC log.
+pub fn pulumi_env(artifacts: &Path, state: &Path) -> Vec<(String, String)> {
+    let provider_dir = crate::provider_binary().parent().expect("provider dir").to_path_buf();
+    let path = format!(
+        "{}:{}:{}",
+        tools_bin().display(),
+        provider_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::fs::create_dir_all(artifacts.join("home")).expect("pulumi home");
+    std::fs::create_dir_all(state).expect("state dir");
+    vec![
+        ("PATH".to_string(), path),
+        ("PULUMI_HOME".to_string(), artifacts.join("home").display().to_string()),
+        ("PULUMI_BACKEND_URL".to_string(), format!("file://{}", state.display())),
+        ("PULUMI_CONFIG_PASSPHRASE".to_string(), "e2e-passphrase".to_string()),
+        ("PULUMI_SKIP_UPDATE_CHECK".to_string(), "true".to_string()),
+        ("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION".to_string(), "true".to_string()),
+        ("PULUMI_DEBUG_GRPC".to_string(), artifacts.join("grpc.log").display().to_string()),
+        ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
+        ("NO_COLOR".to_string(), "1".to_string()),
+    ]
 }
 
 /// Reads every file under `dir` as text (lossy), for searching state files for plaintext.

@@ -61,8 +61,14 @@ impl Target {
 
     /// A project with `program`, configured for this target and the fixture's API.
     fn project(&self, test: &str, program: &str) -> Project {
-        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let p = Project::new(test, program, &env);
+        self.configure(Project::new(test, program, &self.env_refs()))
+    }
+
+    fn env_refs(&self) -> Vec<(&str, &str)> {
+        self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    fn configure(&self, p: Project) -> Project {
         if let Some(url) = &self.endpoint {
             p.config("aws-apigatewayv2:endpoint", url);
             p.config("aws-apigatewayv2:region", "us-east-1");
@@ -359,4 +365,49 @@ fn secret_description_stays_secret() {
     );
     assert!(!export.contains(secret_text), "plaintext in exported stack");
     assert!(!all_text_under(&p.path(".state")).contains(secret_text), "plaintext in state files");
+}
+
+/// The plugin as users install it: `make dist`'s archive format through `pulumi plugin install
+/// --file`, with the provider no longer on PATH; `pulumi package get-schema` serves schema.json.
+#[test]
+fn installed_plugin_archive_works() {
+    let t = Target::new("installed");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let version = env!("CARGO_PKG_VERSION");
+    let out = target_dir().join("e2e-artifacts").join("installed-dist");
+    let packed = std::process::Command::new("bash")
+        .arg("scripts/package.sh")
+        .arg(provider_binary())
+        .arg(&out)
+        .arg(version)
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(packed.status.success(), "{}", String::from_utf8_lossy(&packed.stderr));
+    let archive = String::from_utf8(packed.stdout).unwrap().trim().to_string();
+    assert!(
+        archive.ends_with(&format!("pulumi-resource-aws-apigatewayv2-v{version}-linux-amd64.tar.gz")),
+        "{archive}"
+    );
+
+    let p = t.configure(Project::without_provider_on_path("installed", &program(UNSTAGED), &t.env_refs()));
+    p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", version, "--file", &archive]);
+    let listed = p.ok(&["plugin", "ls"]);
+    assert!(
+        listed.stdout.contains("aws-apigatewayv2") && listed.stdout.contains(version),
+        "{}",
+        listed.stdout
+    );
+    let up = p.ok(&["up", "--yes"]);
+    assert!(
+        !up.text().contains("from $PATH"),
+        "the installed plugin was used, not one on PATH:\n{}",
+        up.text()
+    );
+    assert_eq!(p.outputs()["status"], "DEPLOYED");
+
+    let schema = p.ok(&["package", "get-schema", &provider_binary().display().to_string()]);
+    let served: serde_json::Value = serde_json::from_str(&schema.stdout).expect("schema JSON");
+    let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo.join("schema.json")).unwrap()).unwrap();
+    assert!(served == committed, "`pulumi package get-schema` differs from schema.json");
 }
