@@ -22,7 +22,7 @@ export PULUMI_TOOLS_BIN := $(TOOLS_BIN)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export SDK_PYTHON := $(SDK_VENV)/bin/python
 
-.PHONY: build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
+.PHONY: fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
 
 build:
 	cargo build --workspace
@@ -106,6 +106,12 @@ test-e2e: build tools test-sdks
 ## Everything CI runs.
 test: tools venv build check-schema check-sdks lint test-rust test-conformance test-e2e
 	@echo "make test: all suites passed"
+
+## Fuzz Check/Diff with libFuzzer for FUZZ_SECONDS (default 60); needs the nightly toolchain.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd fuzz && cargo +nightly fuzz run check_diff -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
 
 ## Release archive named as the engine expects, installable with `pulumi plugin install --file`.
 dist: release

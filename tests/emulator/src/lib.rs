@@ -77,6 +77,8 @@ struct Inner {
     fail_next_deployment: Option<String>,
     /// Responses per operation and HTTP status, for tests that count throttles or calls.
     stats: BTreeMap<String, BTreeMap<u16, u64>>,
+    /// Requests per operation as they arrive, before faults, quotas or the operation itself.
+    received: BTreeMap<String, u64>,
 }
 
 /// A cheaply cloned handle to one emulator's state.
@@ -144,6 +146,7 @@ impl Emulator {
                 faults: Faults::default(),
                 fail_next_deployment: None,
                 stats: BTreeMap::new(),
+                received: BTreeMap::new(),
             })),
         })
     }
@@ -184,8 +187,16 @@ impl Emulator {
             .map(|(_, s)| s.clone())
     }
 
+    /// Counts the arrival of a call, then picks its fault, if any.
     pub(crate) fn pick_fault(&self, operation: &str) -> Option<FaultKind> {
-        self.lock().faults.pick(operation, fastrand::f64)
+        let mut inner = self.lock();
+        *inner.received.entry(operation.to_string()).or_default() += 1;
+        inner.faults.pick(operation, fastrand::f64)
+    }
+
+    /// How many calls of `operation` have arrived so far (answered or not).
+    pub fn received(&self, operation: &str) -> u64 {
+        self.lock().received.get(operation).copied().unwrap_or(0)
     }
 
     pub(crate) fn admit(&self, caller: &Caller, create_deployment: bool, now: Instant) -> Result<(), Limit> {
@@ -296,6 +307,7 @@ impl Emulator {
         inner.faults.clear();
         inner.fail_next_deployment = None;
         inner.stats.clear();
+        inner.received.clear();
         inner.quotas = Quotas::new(inner.settings.time_scale);
     }
 }

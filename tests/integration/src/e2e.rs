@@ -104,6 +104,22 @@ impl Project {
         run
     }
 
+    /// Starts `pulumi <args>` in the background, output to `<artifacts>/<name>.log`.
+    pub fn spawn(&self, name: &str, args: &[&str]) -> std::process::Child {
+        let log = std::fs::File::create(self.artifacts.join(format!("{name}.log"))).expect("log file");
+        Command::new(tools_bin().join("pulumi"))
+            .args(args)
+            .arg("--non-interactive")
+            .current_dir(&self.dir)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("spawn pulumi")
+    }
+
     /// Runs a command that must succeed; panics with its output and the artefacts' path.
     pub fn ok(&self, args: &[&str]) -> Run {
         let run = self.run(args);
