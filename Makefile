@@ -22,7 +22,7 @@ export PULUMI_TOOLS_BIN := $(TOOLS_BIN)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export SDK_PYTHON := $(SDK_VENV)/bin/python
 
-.PHONY: fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
+.PHONY: bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
 
 build:
 	cargo build --workspace
@@ -112,6 +112,12 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd fuzz && cargo +nightly fuzz run check_diff -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
+
+## Benchmarks (not part of make test): prints a table and writes bench/RESULTS.md.
+bench: tools
+	cargo bench -p pulumi-resource-aws-apigatewayv2 --bench calls -- --warm-up-time 1 --measurement-time 3
+	cargo build --release -p pulumi-resource-aws-apigatewayv2
+	cargo run --release -p integration-tests --bin bench
 
 ## Release archive named as the engine expects, installable with `pulumi plugin install --file`.
 dist: release

@@ -1,0 +1,100 @@
+//! Per-call overhead of the provider's in-process work on realistic inputs (20 triggers, a 1 KiB
+//! description): Check, Diff, Struct <-> typed conversion, GetSchema. No network.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use prost_types::{Struct, Value, value::Kind};
+use provider::engine::EngineLog;
+use provider::props::{self, Strictness};
+use provider::resource::DEPLOYMENT;
+use provider::server::Provider;
+use pulumi_gestalt_proto::pulumi::pulumirpc::{CheckRequest, DiffRequest, GetSchemaRequest, resource_provider_server::ResourceProvider};
+use std::hint::black_box;
+use tokio_util::sync::CancellationToken;
+
+fn s(v: &str) -> Value {
+    Value {
+        kind: Some(Kind::StringValue(v.into())),
+    }
+}
+
+fn inputs(description: &str) -> Struct {
+    let triggers = Struct {
+        fields: (0..20)
+            .map(|i| (format!("trigger{i:02}"), s(&format!("sha256:{i:064x}"))))
+            .collect(),
+    };
+    Struct {
+        fields: [
+            ("apiId".to_string(), s("a1b2c3d4e5")),
+            ("description".to_string(), s(description)),
+            ("stageName".to_string(), s("prod")),
+            (
+                "triggers".to_string(),
+                Value {
+                    kind: Some(Kind::StructValue(triggers)),
+                },
+            ),
+        ]
+        .into_iter()
+        .collect(),
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let provider = Provider::new(EngineLog::default(), CancellationToken::new());
+    let old = inputs(&"d".repeat(1024));
+    let new = inputs(&format!("{}e", "d".repeat(1023)));
+
+    c.bench_function("check", |b| {
+        b.iter(|| {
+            rt.block_on(provider.check(tonic::Request::new(CheckRequest {
+                news: Some(black_box(new.clone())),
+                ..Default::default()
+            })))
+            .unwrap()
+        })
+    });
+    c.bench_function("diff", |b| {
+        b.iter(|| {
+            let req = DiffRequest {
+                olds: Some(black_box(old.clone())),
+                news: Some(black_box(new.clone())),
+                old_inputs: Some(old.clone()),
+                ..Default::default()
+            };
+            rt.block_on(provider.diff(tonic::Request::new(req))).unwrap()
+        })
+    });
+    c.bench_function("check_plus_diff", |b| {
+        b.iter(|| {
+            rt.block_on(provider.check(tonic::Request::new(CheckRequest {
+                news: Some(black_box(new.clone())),
+                ..Default::default()
+            })))
+            .unwrap();
+            let req = DiffRequest {
+                olds: Some(old.clone()),
+                news: Some(new.clone()),
+                old_inputs: Some(old.clone()),
+                ..Default::default()
+            };
+            rt.block_on(provider.diff(tonic::Request::new(req))).unwrap()
+        })
+    });
+    c.bench_function("struct_to_typed_and_back", |b| {
+        b.iter(|| {
+            let typed = props::decode(&DEPLOYMENT, Some(black_box(&new)), Strictness::Lenient).0;
+            props::encode(&DEPLOYMENT, &typed)
+        })
+    });
+    c.bench_function("get_schema", |b| {
+        b.iter(|| {
+            rt.block_on(provider.get_schema(tonic::Request::new(GetSchemaRequest::default())))
+                .unwrap()
+        })
+    });
+}
+
+criterion_group!(calls, benches);
+criterion_main!(calls);

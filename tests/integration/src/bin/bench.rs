@@ -1,0 +1,306 @@
+//! `make bench`: start-up, per-call overhead (from criterion's results), memory and size, bulk
+//! deploys at the quota floor with the limiter on and off, and `pulumi up` of 30 deployments.
+//! Prints a table and writes bench/RESULTS.md. Run it from a release build (`make bench` does).
+
+use integration_tests::e2e::Project;
+use integration_tests::*;
+use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
+use rpc::resource_provider_client::ResourceProviderClient;
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Row {
+    what: String,
+    goal: String,
+    measured: String,
+    met: Option<bool>,
+}
+
+fn row(rows: &mut Vec<Row>, what: &str, goal: &str, measured: String, met: Option<bool>) {
+    println!("{what:<62} {goal:<14} {measured}");
+    rows.push(Row {
+        what: what.into(),
+        goal: goal.into(),
+        measured,
+        met,
+    });
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// Exec to port line, and exec to the first Handshake answer, in milliseconds.
+async fn startup_once() -> (f64, f64) {
+    let t0 = Instant::now();
+    let mut child = Command::new(provider_binary())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{}", line.trim()))
+        .await
+        .unwrap();
+    client.handshake(rpc::ProviderHandshakeRequest::default()).await.unwrap();
+    let handshake_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let _ = child.kill();
+    let _ = child.wait();
+    (port_ms, handshake_ms)
+}
+
+fn kib(pid: u32, key: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0)
+}
+
+/// A provider process configured for the emulator at `url` with `extra` config.
+async fn configured(url: &str, extra: Value) -> (ProviderProcess, ResourceProviderClient<tonic::transport::Channel>) {
+    let p = ProviderProcess::start(&[], &[]);
+    let mut c = ResourceProviderClient::connect(format!("http://127.0.0.1:{}", p.port))
+        .await
+        .unwrap();
+    let mut cfg = json!({"region": "us-east-1", "accessKey": emulator::DEFAULT_ACCESS_KEY, "secretKey": emulator::DEFAULT_SECRET_KEY, "endpoint": url});
+    for (k, v) in extra.as_object().unwrap() {
+        cfg[k] = v.clone();
+    }
+    c.handshake(rpc::ProviderHandshakeRequest::default()).await.unwrap();
+    c.configure(rpc::ConfigureRequest {
+        args: Some(to_struct(cfg)),
+        accept_secrets: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    (p, c)
+}
+
+/// `n` parallel Creates; returns (wall time, failures).
+async fn creates(c: &ResourceProviderClient<tonic::transport::Channel>, api: &str, n: usize) -> (Duration, usize) {
+    let t0 = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let mut c = c.clone();
+            let props = to_struct(json!({"apiId": api, "description": format!("bench {i}")}));
+            tokio::spawn(async move {
+                c.create(rpc::CreateRequest {
+                    urn: format!("urn:pulumi:b::b::aws-apigatewayv2:index:Deployment::d{i}"),
+                    properties: Some(props),
+                    timeout: 600.0,
+                    ..Default::default()
+                })
+                .await
+            })
+        })
+        .collect();
+    let mut failed = 0;
+    for t in tasks {
+        if t.await.unwrap().is_err() {
+            failed += 1;
+        }
+    }
+    (t0.elapsed(), failed)
+}
+
+fn yaml_program(n: usize) -> String {
+    let mut p = String::from("name: bench\nruntime: yaml\nconfig:\n  apiId:\n    type: string\nresources:\n");
+    for i in 0..n {
+        let _ = write!(
+            p,
+            "  d{i}:\n    type: aws-apigatewayv2:Deployment\n    properties:\n      apiId: ${{apiId}}\n      description: bench {i}\n"
+        );
+    }
+    p
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    println!("{:<62} {:<14} measured", "what", "goal");
+
+    // 1. Start-up.
+    let (ports, handshakes): (Vec<f64>, Vec<f64>) = (0..50).map(|_| rt.block_on(startup_once())).unzip();
+    let (p, h) = (median(ports), median(handshakes));
+    row(
+        &mut rows,
+        "start-up: exec to port line (median of 50)",
+        "< 10 ms",
+        format!("{p:.2} ms"),
+        Some(p < 10.0),
+    );
+    row(
+        &mut rows,
+        "start-up: exec to first Handshake answer (median of 50)",
+        "< 10 ms",
+        format!("{h:.2} ms"),
+        Some(h < 10.0),
+    );
+
+    // 2. Per-call overhead, from `cargo bench --bench calls` (criterion's median estimates).
+    for (name, what, goal) in [
+        (
+            "check_plus_diff",
+            "Check + Diff (20 triggers, 1 KiB description), median",
+            Some(50_000.0),
+        ),
+        ("check", "Check alone, median", None),
+        ("diff", "Diff alone, median", None),
+        ("struct_to_typed_and_back", "Struct -> typed -> Struct, median", None),
+        ("get_schema", "GetSchema, median", None),
+    ] {
+        let path = repo().join("target/criterion").join(name).join("new/estimates.json");
+        let ns = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .and_then(|v| v["median"]["point_estimate"].as_f64());
+        let measured = ns.map_or("not run (cargo bench --bench calls)".to_string(), |ns| {
+            format!("{:.2} µs", ns / 1000.0)
+        });
+        row(
+            &mut rows,
+            what,
+            if goal.is_some() { "< 50 µs" } else { "-" },
+            measured,
+            goal.zip(ns).map(|(g, ns)| ns < g),
+        );
+    }
+
+    // 3. Memory and size.
+    let em = rt.block_on(start_emulator(emulator::Settings {
+        quotas: false,
+        ..fast_settings()
+    }));
+    let f = rt.block_on(fixture(&client(&em.url), "bench-mem"));
+    let (proc_, c) = rt.block_on(configured(
+        &em.url,
+        json!({"createDeploymentIntervalMs": 0, "callsPerSecond": 100000, "callBurst": 100000}),
+    ));
+    let idle = kib(proc_.child.id(), "VmRSS:") / 1024.0;
+    row(
+        &mut rows,
+        "RSS idle after Configure",
+        "12 MiB",
+        format!("{idle:.1} MiB"),
+        Some(idle <= 12.0),
+    );
+    let (_, failed) = rt.block_on(creates(&c, &f.api_id, 100));
+    let peak = kib(proc_.child.id(), "VmHWM:") / 1024.0;
+    row(
+        &mut rows,
+        "peak RSS during 100 concurrent Creates (emulator, no quota)",
+        "40 MiB",
+        format!("{peak:.1} MiB ({failed} failed)"),
+        Some(peak <= 40.0 && failed == 0),
+    );
+    drop(proc_);
+    let size = std::fs::metadata(provider_binary()).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+    row(
+        &mut rows,
+        "stripped release binary",
+        "16 MB",
+        format!("{size:.1} MB"),
+        Some(size <= 16.0),
+    );
+
+    // 4. Bulk deploy at the floor: AWS's quota at a 0.1 time scale (1 CreateDeployment per 500 ms).
+    let scale = 0.1;
+    let interval = 5.0 * scale;
+    let n = 30;
+    let floor = n as f64 * interval;
+    for (label, limiter) in [("limiter on", true), ("limiter off: retries only, as a bridged provider", false)] {
+        let em = rt.block_on(start_emulator(emulator::Settings {
+            time_scale: scale,
+            ..emulator::Settings::default()
+        }));
+        let f = rt.block_on(fixture(&client(&em.url), "bench-bulk"));
+        let cfg = json!({"rateLimiting": limiter, "callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": (interval * 1000.0) as i64});
+        let (_p, c) = rt.block_on(configured(&em.url, cfg));
+        let (took, failed) = rt.block_on(creates(&c, &f.api_id, n));
+        let ratio = took.as_secs_f64() / floor;
+        let throttled = em.emulator.count_status(429);
+        row(
+            &mut rows,
+            &format!("{n} parallel Creates / floor ({n} x {interval} s), {label}"),
+            if limiter { "<= 1.10, 0 failed" } else { "contrast" },
+            format!("{ratio:.3} ({:.1} s), {failed} failed, {throttled} 429s", took.as_secs_f64()),
+            limiter.then_some(ratio <= 1.10 && failed == 0),
+        );
+    }
+
+    // 5. End to end: pulumi up of 30 deployments vs 1, same emulator quota.
+    for count in [30usize, 1] {
+        let em = rt.block_on(start_emulator(emulator::Settings {
+            time_scale: scale,
+            ..emulator::Settings::default()
+        }));
+        let f = rt.block_on(fixture(&client(&em.url), "bench-e2e"));
+        let env = [
+            ("AWS_ACCESS_KEY_ID", emulator::DEFAULT_ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", emulator::DEFAULT_SECRET_KEY),
+            ("AWS_REGION", "us-east-1"),
+        ];
+        let project = Project::new(&format!("bench-e2e-{count}"), &yaml_program(count), &env);
+        project.config("apiId", &f.api_id);
+        project.config("aws-apigatewayv2:endpoint", &em.url);
+        project.config("aws-apigatewayv2:callsPerSecond", "100");
+        project.config(
+            "aws-apigatewayv2:createDeploymentIntervalMs",
+            &((interval * 1000.0) as i64).to_string(),
+        );
+        let t0 = Instant::now();
+        project.ok(&["up", "--yes", "--skip-preview", "--parallel", "64"]);
+        let took = t0.elapsed().as_secs_f64();
+        let floor = count as f64 * interval;
+        row(
+            &mut rows,
+            &format!("pulumi up, YAML, {count} deployment(s) / floor ({count} x {interval} s)"),
+            if count == 30 { "report" } else { "fixed cost" },
+            format!("{:.3} ({took:.1} s)", took / floor),
+            None,
+        );
+    }
+
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name\t: ").map(str::to_string)))
+        .unwrap_or_default();
+    let mut md = String::from("# Benchmarks\n\n");
+    let _ = writeln!(
+        md,
+        "One run of `make bench` on one machine: {} cores, {cpu}. Release build.\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+    );
+    md.push_str("| what | goal | measured | goal met |\n|---|---|---|---|\n");
+    for r in &rows {
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "-",
+        };
+        let _ = writeln!(md, "| {} | {} | {} | {met} |", r.what, r.goal, r.measured);
+    }
+    md.push_str("\nReproduce: `make bench` (criterion: `cargo bench -p pulumi-resource-aws-apigatewayv2 --bench calls`; the rest: `cargo run --release -p integration-tests --bin bench`).\n");
+    md.push_str("Bulk rows run against the emulator enforcing AWS's quotas at a 0.1 time scale (1 CreateDeployment per 500 ms, 100 calls/s burst 40); the floor is N x that interval.\n");
+    std::fs::create_dir_all(repo().join("bench")).unwrap();
+    std::fs::write(repo().join("bench/RESULTS.md"), md).unwrap();
+    println!("\nwrote bench/RESULTS.md");
+}
