@@ -319,31 +319,27 @@ impl Cloud {
     ) -> Result<Option<Deployment>, AwsError> {
         // AWS reports createdDate in whole seconds.
         let since = since.checked_sub(Duration::from_secs(2)).unwrap_or(since);
-        let mut candidates = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .call(deadline, || async {
-                    self.client
-                        .get_deployments()
-                        .api_id(api_id)
-                        .set_next_token(token.clone())
-                        .send()
-                        .await
-                        .map_err(AwsError::from_sdk)
-                })
-                .await?;
-            for item in page.items() {
+        let listed = self
+            .list_all(deadline, |token| async move {
+                let out = self
+                    .client
+                    .get_deployments()
+                    .api_id(api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)?;
+                Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+            })
+            .await?;
+        let mut candidates: Vec<Deployment> = listed
+            .iter()
+            .filter(|item| {
                 let created = item.created_date().and_then(|d| SystemTime::try_from(*d).ok());
-                if created.is_some_and(|c| c >= since) && item.description() == description && !item.auto_deployed().unwrap_or(false) {
-                    candidates.push(deployment_from!(item, ""));
-                }
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
-        }
+                created.is_some_and(|c| c >= since) && item.description() == description && !item.auto_deployed().unwrap_or(false)
+            })
+            .map(|item| deployment_from!(item, ""))
+            .collect();
         let claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner()).clone();
         candidates.retain(|d| !claimed.contains(&d.id));
         match candidates.as_slice() {
@@ -423,29 +419,40 @@ impl Cloud {
 
     /// Names of the stages of `api_id` whose current deployment is `id`.
     pub async fn stages_pointing_at(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Vec<String>, AwsError> {
-        let mut names = Vec::new();
+        let stages = self
+            .list_all(deadline, |token| async move {
+                let out = self
+                    .client
+                    .get_stages()
+                    .api_id(api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)?;
+                Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+            })
+            .await?;
+        Ok(stages
+            .iter()
+            .filter(|s| s.deployment_id() == Some(id))
+            .filter_map(|s| s.stage_name().map(str::to_string))
+            .collect())
+    }
+
+    /// Every item of a paginated listing: `page` fetches one page from a `nextToken`.
+    async fn list_all<T, F, Fut>(&self, deadline: Instant, mut page: F) -> Result<Vec<T>, AwsError>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+    {
+        let mut items = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let out = self
-                .call(deadline, || async {
-                    self.client
-                        .get_stages()
-                        .api_id(api_id)
-                        .set_next_token(token.clone())
-                        .send()
-                        .await
-                        .map_err(AwsError::from_sdk)
-                })
-                .await?;
-            names.extend(
-                out.items()
-                    .iter()
-                    .filter(|s| s.deployment_id() == Some(id))
-                    .filter_map(|s| s.stage_name().map(str::to_string)),
-            );
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => return Ok(names),
+            let (got, next) = self.call(deadline, || page(token.clone())).await?;
+            items.extend(got);
+            match next {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(items),
             }
         }
     }

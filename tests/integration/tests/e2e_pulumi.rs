@@ -421,6 +421,19 @@ fn poll(what: &str, timeout: std::time::Duration, mut check: impl FnMut() -> boo
     }
 }
 
+/// Starts `pulumi up` of an unstaged deployment that stays PENDING for 3 s and returns once AWS
+/// has created it (None on real AWS, where the delay cannot be set).
+fn up_stuck_pending(t: &Target, test: &str) -> Option<(Project, std::process::Child)> {
+    let em = t.em.as_ref()?;
+    em.emulator.set_deploy_delay(std::time::Duration::from_secs(300));
+    let p = t.project(test, &program(UNSTAGED));
+    let engine = p.spawn("up-interrupted", &["up", "--yes", "--skip-preview"]);
+    poll("the deployment to be created", std::time::Duration::from_secs(30), || {
+        !em.emulator.deployment_ids(&t.fixture.api_id).is_empty()
+    });
+    Some((p, engine))
+}
+
 /// SIGKILLs the provider plugin that the `pulumi` process `engine` launched.
 fn kill_provider(engine: &std::process::Child) {
     let out = std::process::Command::new("pgrep")
@@ -475,13 +488,9 @@ fn children(engine: &std::process::Child) -> Vec<String> {
 #[test]
 fn kill_provider_during_create_then_recover() {
     let t = Target::new("killcreate");
-    let Some(em) = &t.em else { return };
-    em.emulator.set_deploy_delay(std::time::Duration::from_secs(300));
-    let p = t.project("killcreate", &program(UNSTAGED));
-    let mut engine = p.spawn("up-killed", &["up", "--yes", "--skip-preview"]);
-    poll("the deployment to be created", std::time::Duration::from_secs(30), || {
-        !em.emulator.deployment_ids(&t.fixture.api_id).is_empty()
-    });
+    let Some((p, mut engine)) = up_stuck_pending(&t, "killcreate") else {
+        return;
+    };
     kill_provider(&engine);
     assert!(!engine.wait().unwrap().success(), "the killed up fails");
     let id = t.ids().pop().unwrap();
@@ -511,13 +520,9 @@ fn kill_provider_during_create_then_recover() {
 #[test]
 fn crash_during_create_then_recover() {
     let t = Target::new("crashcreate");
-    let Some(em) = &t.em else { return };
-    em.emulator.set_deploy_delay(std::time::Duration::from_secs(300));
-    let p = t.project("crashcreate", &program(UNSTAGED));
-    let mut engine = p.spawn("up-crashed", &["up", "--yes", "--skip-preview"]);
-    poll("the deployment to be created", std::time::Duration::from_secs(30), || {
-        !em.emulator.deployment_ids(&t.fixture.api_id).is_empty()
-    });
+    let Some((p, mut engine)) = up_stuck_pending(&t, "crashcreate") else {
+        return;
+    };
     let kids = children(&engine);
     engine.kill().unwrap();
     for pid in kids {

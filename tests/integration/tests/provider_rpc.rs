@@ -456,9 +456,8 @@ async fn timeout_keeps_the_id() {
     assert!(err.message().contains("still PENDING"), "{}", err.message());
 }
 
-/// Cancel during a long PENDING wait returns promptly and reports the created id.
-#[tokio::test]
-async fn cancel_stops_the_wait() {
+/// A Create waiting on a deployment that stays PENDING for ten minutes; returns once AWS has it.
+async fn create_stuck_pending() -> (Harness, tokio::task::JoinHandle<Result<rpc::CreateResponse, tonic::Status>>) {
     let settings = Settings {
         time_scale: 1.0,
         quotas: false,
@@ -476,6 +475,13 @@ async fn cancel_stops_the_wait() {
         async move { (!ids.is_empty()).then_some(()) }
     })
     .await;
+    (h, pending)
+}
+
+/// Cancel during a long PENDING wait returns promptly and reports the created id.
+#[tokio::test]
+async fn cancel_stops_the_wait() {
+    let (h, pending) = create_stuck_pending().await;
     let mut rpc = h.rpc.clone();
     let t = std::time::Instant::now();
     rpc.cancel(()).await.unwrap();
@@ -677,18 +683,27 @@ async fn thirty_creates_survive_faults() {
     assert!(em.deployment_ids(&h.fixture.api_id).is_empty(), "the emulator ends empty");
 }
 
-/// 30 parallel Creates under the emulator's AWS quota (time-scaled) are paced so that AWS never
-/// answers 429, and take no less than the quota's floor.
+/// 30 parallel Creates under the emulator's AWS quota at a 0.1 time scale (one CreateDeployment
+/// per 500 ms: wide enough that scheduling jitter on a loaded 2-core machine stays inside the
+/// limiter's margin) are paced so that AWS never answers 429, and take no less than the floor.
 #[tokio::test]
 async fn thirty_creates_meet_no_throttling() {
-    let h = harness_with(fast_settings(), scaled_quota()).await;
+    let settings = Settings {
+        time_scale: 0.1,
+        ..fast_settings()
+    };
+    let h = harness_with(
+        settings,
+        json!({"callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": 500}),
+    )
+    .await;
     let t = std::time::Instant::now();
     let results = parallel_creates(&h, 30).await;
     let elapsed = t.elapsed();
     assert!(results.iter().all(|r| r.is_ok()));
     assert_eq!(h.em.emulator.count_status(429), 0, "throttled: {}", h.em.emulator.stats());
     assert!(
-        elapsed >= Duration::from_millis(29 * 50),
+        elapsed >= Duration::from_millis(29 * 500),
         "faster than the quota allows: {elapsed:?}"
     );
 }
@@ -722,23 +737,7 @@ async fn bad_credentials_fail_once() {
 /// SIGTERM during a long wait: the Create answers at once with the created id, and the process exits cleanly.
 #[tokio::test]
 async fn sigterm_reports_created_and_exits() {
-    let settings = Settings {
-        time_scale: 1.0,
-        quotas: false,
-        deploy_delay: Duration::from_secs(600),
-        ..fast_settings()
-    };
-    let mut h = harness(settings).await;
-    let mut rpc = h.rpc.clone();
-    let api = h.fixture.api_id.clone();
-    let pending = tokio::spawn(async move { create(&mut rpc, json!({"apiId": api}), 0.0).await });
-    let emulator = h.em.emulator.clone();
-    let api = h.fixture.api_id.clone();
-    wait_for("the deployment to exist", Duration::from_secs(10), || {
-        let ids = emulator.deployment_ids(&api);
-        async move { (!ids.is_empty()).then_some(()) }
-    })
-    .await;
+    let (mut h, pending) = create_stuck_pending().await;
     let t = std::time::Instant::now();
     let kill = std::process::Command::new("kill")
         .args(["-TERM", &h.provider.child.id().to_string()])
