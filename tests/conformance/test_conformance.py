@@ -82,6 +82,9 @@ class Recorder:
             if error_type in AUTH_ERRORS:
                 assert status == 403
                 assert set(payload) <= {"message", "Message"}
+            elif status >= 500:
+                # Server faults are not part of any operation's model; AWS sends just a message.
+                assert set(payload) <= {"message", "Message"}
             else:
                 shapes = {s.name: s for s in operation_model.error_shapes}
                 assert error_type in shapes, f"{name}: error {error_type} not declared for the operation"
@@ -183,3 +186,38 @@ def test_signature_rejections(emulator):
         c.get_apis()
     assert error_code(e) == "InvalidSignatureException"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def admin(url, method, path, body=None):
+    import urllib.request
+
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"{url}/__emulator/{path}", data=data, method=method, headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req) as resp:
+        return json.loads(resp.read() or b"{}")
+
+
+def test_admin_endpoints(emulator):
+    """Fault rules, the FAILED switch, run-time settings, stats and reset work over HTTP."""
+    c = make_client(emulator)
+    Recorder(c)
+    admin(emulator, "POST", "faults", {"operation": "GetApis", "kind": "status", "status": 503, "count": 1})
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.get_apis()
+    assert error_code(e) == "ServiceUnavailableException"
+    c.get_apis()
+    assert admin(emulator, "GET", "stats")["GetApis"] == {"200": 1, "503": 1}
+
+    api_id, _ = fixture(c)
+    admin(emulator, "POST", "fail-next-deployment", {"message": "boom"})
+    admin(emulator, "PUT", "settings", {"deployDelayMs": 0, "quotas": False, "refuseDeleteWhileStaged": False})
+    dep = c.create_deployment(ApiId=api_id, StageName="prod")
+    got = c.get_deployment(ApiId=api_id, DeploymentId=dep["DeploymentId"])
+    assert (got["DeploymentStatus"], got["DeploymentStatusMessage"]) == ("FAILED", "boom")
+    c.create_deployment(ApiId=api_id)  # quotas off: no 429 right after another create
+    c.delete_deployment(ApiId=api_id, DeploymentId=dep["DeploymentId"])  # staged, but allowed now
+
+    admin(emulator, "POST", "faults", {"kind": "status", "status": 500})
+    admin(emulator, "DELETE", "faults")
+    admin(emulator, "POST", "reset")
+    assert c.get_apis()["Items"] == []

@@ -419,6 +419,21 @@ async fn validation_is_data() {
         .into_inner();
     assert_eq!(cfg.failures[0].property, "endpoint");
 
+    let config_diff = h
+        .rpc
+        .diff_config(rpc::DiffRequest {
+            olds: Some(to_struct(json!({"region": "us-east-1", "endpoint": "http://a"}))),
+            news: Some(to_struct(json!({"region": "eu-west-1", "endpoint": "http://a"}))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (config_diff.changes, config_diff.diffs.clone(), config_diff.replaces.len()),
+        (rpc::diff_response::DiffChanges::DiffSome as i32, vec!["region".to_string()], 0)
+    );
+
     let err = h.rpc.invoke(rpc::InvokeRequest::default()).await.unwrap_err();
     assert_eq!(err.code(), Code::Unimplemented);
     assert!(err.message().contains("Invoke"));
