@@ -22,7 +22,7 @@ import (
 //
 // ```go
 //
-//	deployment, err := apigatewayv2.NewDeployment(ctx, "prod", &apigatewayv2.DeploymentArgs{
+//	deployment, err := awsapigatewayv2.NewDeployment(ctx, "prod", &awsapigatewayv2.DeploymentArgs{
 //		ApiId:       api.ID(),
 //		Description: pulumi.String("production release"),
 //		Triggers:    pulumi.StringMap{"redeployment": routesHash},

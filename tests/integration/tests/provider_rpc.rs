@@ -769,3 +769,21 @@ async fn sigterm_reports_created_and_exits() {
     .await;
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// A request over the 400 MiB message limit is refused with an error, and the provider keeps serving.
+#[tokio::test]
+async fn oversized_message_is_refused() {
+    let provider = ProviderProcess::start(&[], &[]);
+    let mut rpc = connect(provider.port).await.max_encoding_message_size(usize::MAX);
+    let huge = json!({"apiId": "a", "description": "x".repeat(401 * 1024 * 1024)});
+    let err = rpc
+        .check(rpc::CheckRequest {
+            urn: URN.into(),
+            news: Some(to_struct(huge)),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::OutOfRange, "{}", err.message());
+    rpc.get_plugin_info(()).await.expect("still serving");
+}
