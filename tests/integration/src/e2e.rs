@@ -78,17 +78,21 @@ impl Project {
         std::fs::write(self.dir.join("Pulumi.yaml"), program).expect("Pulumi.yaml");
     }
 
-    /// Runs `pulumi <args>` in the project.
-    pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(tools_bin().join("pulumi"))
-            .args(args)
+    /// `pulumi <args>` in the project, with the project's environment only.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(tools_bin().join("pulumi"));
+        cmd.args(args)
             .arg("--non-interactive")
             .current_dir(&self.dir)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
-            .output()
-            .expect("run pulumi");
+            .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/root".into()));
+        cmd
+    }
+
+    /// Runs `pulumi <args>` in the project.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("run pulumi");
         let run = Run {
             ok: out.status.success(),
             stdout: String::from_utf8_lossy(&out.stdout).into(),
@@ -107,13 +111,7 @@ impl Project {
     /// Starts `pulumi <args>` in the background, output to `<artifacts>/<name>.log`.
     pub fn spawn(&self, name: &str, args: &[&str]) -> std::process::Child {
         let log = std::fs::File::create(self.artifacts.join(format!("{name}.log"))).expect("log file");
-        Command::new(tools_bin().join("pulumi"))
-            .args(args)
-            .arg("--non-interactive")
-            .current_dir(&self.dir)
-            .env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+        self.command(args)
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
             .spawn()

@@ -434,6 +434,23 @@ fn up_stuck_pending(t: &Target, test: &str) -> Option<(Project, std::process::Ch
     Some((p, engine))
 }
 
+/// The documented recovery for a deployment the engine never learned of: import it under the
+/// program's resource name, then `pulumi up`; state and AWS must end with the same single one.
+fn adopt_and_converge(t: &Target, p: &Project, id: &str) {
+    let import_id = format!("{}/{id}", t.fixture.api_id);
+    p.ok(&[
+        "import",
+        "aws-apigatewayv2:index:Deployment",
+        "deployment",
+        &import_id,
+        "--yes",
+        "--protect=false",
+    ]);
+    p.ok(&["up", "--yes"]);
+    assert_eq!(p.deployment_ids(), t.ids(), "state and AWS agree");
+    assert_eq!(t.ids().len(), 1, "no duplicate");
+}
+
 /// SIGKILLs the provider plugin that the `pulumi` process `engine` launched.
 fn kill_provider(engine: &std::process::Child) {
     let out = std::process::Command::new("pgrep")
@@ -498,17 +515,7 @@ fn kill_provider_during_create_then_recover() {
     eprintln!(
         "kill_provider_during_create_then_recover: deployment {id} was created before the kill and is unknown to the engine (1 of 1 runs); recovering with pulumi import"
     );
-    p.ok(&[
-        "import",
-        "aws-apigatewayv2:index:Deployment",
-        "deployment",
-        &format!("{}/{id}", t.fixture.api_id),
-        "--yes",
-        "--protect=false",
-    ]);
-    p.ok(&["up", "--yes"]);
-    assert_eq!(p.deployment_ids(), t.ids(), "state and AWS agree");
-    assert_eq!(t.ids().len(), 1, "no duplicate");
+    adopt_and_converge(&t, &p, &id);
 }
 
 /// kill -9 of the engine and the provider together (a crashed machine) while the provider waits
@@ -536,17 +543,7 @@ fn crash_during_create_then_recover() {
     eprintln!("crash_during_create_then_recover: deployment {id} was created before the crash and is unknown to the engine (1 of 1 runs)");
     p.ok(&["cancel", "--yes"]);
     p.ok(&["refresh", "--yes", "--clear-pending-creates"]);
-    p.ok(&[
-        "import",
-        "aws-apigatewayv2:index:Deployment",
-        "deployment",
-        &format!("{}/{id}", t.fixture.api_id),
-        "--yes",
-        "--protect=false",
-    ]);
-    p.ok(&["up", "--yes"]);
-    assert_eq!(p.deployment_ids(), t.ids(), "state and AWS agree");
-    assert_eq!(t.ids().len(), 1, "no duplicate");
+    adopt_and_converge(&t, &p, &id);
     assert_eq!(p.outputs()["status"], "DEPLOYED");
 }
 
