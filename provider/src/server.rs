@@ -346,12 +346,22 @@ impl ResourceProvider for Provider {
         let req = request.into_inner();
         let olds = old_inputs(&DEPLOYMENT, req.old_inputs.as_ref(), req.olds.as_ref());
         let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
-        Ok(Response::new(diff_response(diff::diff(
-            &DEPLOYMENT,
-            &olds,
-            &news,
-            &req.ignore_changes,
-        ))))
+        let mut response = diff_response(diff::diff(&DEPLOYMENT, &olds, &news, &req.ignore_changes));
+        // A deployment AWS reports FAILED (recorded with init errors) cannot be repaired in
+        // place: replacing it is the only way the next `pulumi up` can finish it.
+        if decode(&DEPLOYMENT, req.olds.as_ref()).str(DEPLOYMENT_STATUS) == Some("FAILED") {
+            response.changes = DiffChanges::DiffSome as i32;
+            response.replaces.push(DEPLOYMENT_STATUS.to_string());
+            response.diffs.push(DEPLOYMENT_STATUS.to_string());
+            response.detailed_diff.insert(
+                DEPLOYMENT_STATUS.to_string(),
+                PropertyDiff {
+                    kind: PdKind::UpdateReplace as i32,
+                    input_diff: false,
+                },
+            );
+        }
+        Ok(Response::new(response))
     }
 
     async fn create(&self, request: Request<CreateRequest>) -> Result<Response<CreateResponse>, Status> {

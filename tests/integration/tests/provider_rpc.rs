@@ -453,6 +453,21 @@ async fn failed_deployment_is_recorded() {
         err.message()
     );
     assert_eq!(from_struct(detail.properties.as_ref().unwrap())["deploymentStatus"], "FAILED");
+    // The next up replaces it: nothing else can finish a FAILED deployment.
+    let diff = h
+        .rpc
+        .diff(rpc::DiffRequest {
+            id: detail.id.clone(),
+            urn: URN.into(),
+            olds: detail.properties.clone(),
+            news: Some(to_struct(json!({"apiId": h.fixture.api_id}))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(diff.replaces, vec!["deploymentStatus".to_string()]);
+    assert!(!diff.detailed_diff["deploymentStatus"].input_diff);
 }
 
 /// A wait past the request's timeout ends with the created id recorded, not lost.
