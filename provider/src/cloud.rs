@@ -259,7 +259,8 @@ impl Cloud {
     }
 
     /// CreateDeployment, retried like every call; when a response was lost, the deployment it may
-    /// have created is looked for before trying again, so a retry never leaves a duplicate.
+    /// have created is looked for before trying again (and before giving up), so a retry never
+    /// leaves a duplicate and a failure never leaves an unrecorded deployment.
     pub async fn create(
         &self,
         api_id: &str,
@@ -298,7 +299,15 @@ impl Cloud {
                     if e.kind == ErrorKind::Transient {
                         maybe_created_since.get_or_insert(started);
                     }
-                    self.backoff(e, attempt, deadline).await?;
+                    if let Err(gave_up) = self.backoff(e, attempt, deadline).await {
+                        // Giving up must not leave behind a deployment an uncertain attempt made.
+                        if let Some(since) = maybe_created_since
+                            && let Ok(Some(d)) = self.adopt_lost(api_id, description, since, deadline).await
+                        {
+                            return Ok(d);
+                        }
+                        return Err(gave_up);
+                    }
                 }
             }
         }

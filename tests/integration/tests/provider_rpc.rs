@@ -754,6 +754,25 @@ async fn lost_create_response_is_adopted() {
     assert_eq!(h.em.emulator.deployment_ids(&h.fixture.api_id), vec![created.id]);
 }
 
+/// Even with no retry left, a CreateDeployment that ran but lost its response is found and
+/// reported, never left behind unrecorded.
+#[tokio::test]
+async fn lost_create_response_found_when_giving_up() {
+    let mut cfg = scaled_quota();
+    cfg["maxRetries"] = json!(1);
+    let mut h = harness_with(fast_settings(), cfg).await;
+    h.em.emulator.add_fault(FaultRule {
+        operation: "CreateDeployment".into(),
+        kind: FaultKind::ResetAfter,
+        count: Some(1),
+        probability: 1.0,
+    });
+    let created = create(&mut h.rpc, json!({"apiId": h.fixture.api_id, "description": "last chance"}), 30.0)
+        .await
+        .unwrap();
+    assert_eq!(h.em.emulator.deployment_ids(&h.fixture.api_id), vec![created.id]);
+}
+
 /// Invalid credentials give one clear error and one call, not a retry storm.
 #[tokio::test]
 async fn bad_credentials_fail_once() {
