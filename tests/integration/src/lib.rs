@@ -1,9 +1,15 @@
-//! Shared helpers for the integration tests: an in-process emulator on 127.0.0.1:0, AWS SDK
-//! clients pointed at it, the API/route/stage fixture a deployment needs, the provider binary
-//! launched the way the engine launches it, and condition polling instead of fixed sleeps.
+//! Integration and end-to-end tests of the provider, and the helpers they share.
 //!
-//! Set `AWS_APIGATEWAYV2_REAL=1` (with the usual AWS credentials and region) to point the
-//! fixture-level helpers at real AWS instead of the emulator.
+//! This crate root: an in-process emulator on 127.0.0.1:0, AWS SDK clients pointed at it, the
+//! API/route/stage fixture a deployment needs, the provider binary launched the way the engine
+//! launches it, Struct/JSON conversion, and condition polling instead of fixed sleeps.
+//! - [`e2e`]: throwaway Pulumi projects driven with the real CLI (`make tools`).
+//! - `src/bin/bench.rs`: `make bench`.
+//!
+//! Tests (`tests/`): `emulator_sdk` (the emulator through aws-sdk-apigatewayv2), `provider_rpc`
+//! (the provider binary over gRPC, faults, quotas, cancellation), `e2e_pulumi` (YAML programs
+//! through the CLI; with `E2E_REAL_AWS=1` against a real account), `e2e_sdks` (the TypeScript,
+//! Python and Go examples).
 
 use apigatewayv2_emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, RunningEmulator, Settings};
 use aws_sdk_apigatewayv2::Client;
