@@ -179,13 +179,6 @@ pub struct Cloud {
     claimed: Arc<Mutex<HashSet<String>>>,
 }
 
-/// The delete call's outcome; both mean the deployment is gone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deleted {
-    Now,
-    AlreadyGone,
-}
-
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
 const BACKOFF_CAP: Duration = Duration::from_secs(10);
 
@@ -406,7 +399,8 @@ impl Cloud {
         Ok(deployment_from!(out, id))
     }
 
-    pub async fn delete(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Deleted, AwsError> {
+    /// Ok when the deployment is gone, whether this call deleted it or it already was.
+    pub async fn delete(&self, api_id: &str, id: &str, deadline: Instant) -> Result<(), AwsError> {
         let result = self
             .call(deadline, || async {
                 self.client
@@ -419,9 +413,9 @@ impl Cloud {
             })
             .await;
         match result {
-            Ok(_) => Ok(Deleted::Now),
+            Ok(_) => Ok(()),
             // Also what a retried delete sees when its first attempt went through.
-            Err(e) if e.is("NotFoundException") => Ok(Deleted::AlreadyGone),
+            Err(e) if e.is("NotFoundException") => Ok(()),
             Err(e) => Err(e),
         }
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::check;
 use crate::limiter::Limits;
-use crate::props::{Failure, Props, Slot, Val};
+use crate::props::{Failure, Props, Val};
 use crate::resource::{
     CFG_ACCESS_KEY, CFG_CALL_BURST, CFG_CALLS_PER_SECOND, CFG_CREATE_INTERVAL_MS, CFG_ENDPOINT, CFG_MAX_RETRIES, CFG_PROFILE,
     CFG_RATE_LIMITING, CFG_REGION, CFG_SECRET_KEY, CFG_TOKEN, CONFIG,
@@ -113,11 +113,6 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
         max_attempts,
         quota_key,
     })
-}
-
-/// Whether any configuration value is unknown (preview with config from unapplied resources).
-pub fn has_unknowns(props: &Props) -> bool {
-    CONFIG.fields.iter().any(|f| props.get(f.name) == Some(&Slot::Unknown))
 }
 
 #[cfg(test)]

@@ -81,13 +81,6 @@ impl Props {
         }
     }
 
-    pub fn map(&self, name: &str) -> Option<&BTreeMap<String, String>> {
-        match self.known(name) {
-            Some(Val::Map(m)) => Some(m),
-            _ => None,
-        }
-    }
-
     pub fn has_unknowns(&self) -> bool {
         self.values.values().any(|s| *s == Slot::Unknown)
     }
@@ -137,15 +130,6 @@ impl Props {
             }
         }
         out
-    }
-
-    /// Copies the secret marks of `other` onto the same properties here.
-    pub fn inherit_secrets(&mut self, decl: &ResourceDecl, other: &Props) {
-        for f in decl.fields {
-            if other.is_secret(f.name) {
-                self.secret.insert(f.name);
-            }
-        }
     }
 }
 

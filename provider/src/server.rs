@@ -303,7 +303,7 @@ impl ResourceProvider for Provider {
             let list: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
             Status::invalid_argument(format!("Configure: invalid aws-apigatewayv2 configuration: {}", list.join("; ")))
         })?;
-        if config::has_unknowns(&props) {
+        if props.has_unknowns() {
             tracing::info!("configuration has unknown values; AWS calls wait for a configured run");
         } else {
             let settings = config::settings(&props)
