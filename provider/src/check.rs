@@ -6,7 +6,12 @@ use prost_types::Struct;
 use crate::props::{self, Failure, Props, Slot, Strictness, Val};
 use crate::resource::ResourceDecl;
 
-/// Decodes and validates program inputs; returns the typed inputs or every failure found.
+/// Program inputs as Check returns them to the engine: normalised (see [`props::normalize`]).
+pub fn normalize(decl: &ResourceDecl, news: Option<Struct>) -> Option<Struct> {
+    news.map(|s| props::normalize(decl, s))
+}
+
+/// Decodes and validates (normalised) program inputs; returns the typed inputs or every failure.
 pub fn check(decl: &ResourceDecl, news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
     let (props, mut failures) = props::decode(decl, news, Strictness::Inputs);
     // A property whose shape was wrong is reported once, not also as missing.
@@ -84,7 +89,7 @@ mod tests {
         }
     }
     fn failures(fields: Vec<(&str, Value)>) -> Vec<(String, String)> {
-        match check(&DEPLOYMENT, Some(&strukt(fields))) {
+        match check(&DEPLOYMENT, normalize(&DEPLOYMENT, Some(strukt(fields))).as_ref()) {
             Ok(_) => vec![],
             Err(f) => f.into_iter().map(|f| (f.property, f.reason)).collect(),
         }
@@ -143,14 +148,19 @@ mod tests {
                 Some(("triggers", "triggers must be a map of strings, not a number")),
             ),
             (
-                "trigger value number",
+                "trigger value number is taken as text",
                 vec![("apiId", s("a")), ("triggers", obj(vec![("k", n(1.0))]))],
-                Some(("triggers.k", "triggers.k must be a string, not a number")),
+                None,
+            ),
+            (
+                "trigger value list",
+                vec![("apiId", s("a")), ("triggers", obj(vec![("k", list(vec![s("x")]))]))],
+                Some(("triggers.k", "triggers.k must be a string, not a list")),
             ),
             (
                 "trigger odd key",
-                vec![("apiId", s("a")), ("triggers", obj(vec![("a.b", n(1.0))]))],
-                Some(("triggers[\"a.b\"]", "triggers[\"a.b\"] must be a string, not a number")),
+                vec![("apiId", s("a")), ("triggers", obj(vec![("a.b", obj(vec![]))]))],
+                Some(("triggers[\"a.b\"]", "triggers[\"a.b\"] must be a string, not an object")),
             ),
             (
                 "stageName empty",
@@ -167,7 +177,7 @@ mod tests {
                 vec![("apiId", s("a")), ("descripton", s("x"))],
                 Some((
                     "descripton",
-                    "unknown property descripton; expected one of: apiId, description, triggers, stageName",
+                    "unknown property descripton; expected one of: apiId, description, triggers, stageName, redeployOnApiChange",
                 )),
             ),
             (
@@ -216,6 +226,34 @@ mod tests {
                 Some((path, reason)) => assert_eq!(got, vec![(path.to_string(), reason.to_string())], "{name}"),
             }
         }
+    }
+
+    /// Numbers and booleans in triggers become the text Terraform gives them, secret ones too.
+    #[test]
+    fn trigger_scalars_become_strings() {
+        let b = Value {
+            kind: Some(Kind::BoolValue(true)),
+        };
+        let news = strukt(vec![
+            ("apiId", s("a")),
+            (
+                "triggers",
+                obj(vec![
+                    ("v", n(2.0)),
+                    ("f", n(2.5)),
+                    ("b", b),
+                    ("hidden", crate::props::secret_value(n(7.0))),
+                ]),
+            ),
+        ]);
+        let normalized = normalize(&DEPLOYMENT, Some(news)).unwrap();
+        let props = check(&DEPLOYMENT, Some(&normalized)).unwrap();
+        let expected: std::collections::BTreeMap<String, String> = [("v", "2"), ("f", "2.5"), ("b", "true"), ("hidden", "7")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(props.known("triggers"), Some(&Val::Map(expected)));
+        assert!(props.is_secret("triggers"));
     }
 
     /// A secret input decodes as secret and unknown inputs decode as unknown.

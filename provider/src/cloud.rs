@@ -47,7 +47,7 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
+    pub(crate) fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug + HttpStatus,
@@ -231,8 +231,12 @@ impl Cloud {
         self.sleep_until(at).await
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// One AWS call with pacing and retries.
-    async fn call<T, F, Fut>(&self, deadline: Instant, mut f: F) -> Result<T, AwsError>
+    pub(crate) async fn call<T, F, Fut>(&self, deadline: Instant, mut f: F) -> Result<T, AwsError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, AwsError>>,
@@ -420,6 +424,26 @@ impl Cloud {
         }
     }
 
+    /// Whether stage `stage` of `api_id` has autoDeploy; `None` when there is no such stage.
+    pub async fn stage_auto_deploy(&self, api_id: &str, stage: &str, deadline: Instant) -> Result<Option<bool>, AwsError> {
+        let result = self
+            .call(deadline, || async {
+                self.client
+                    .get_stage()
+                    .api_id(api_id)
+                    .stage_name(stage)
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)
+            })
+            .await;
+        match result {
+            Ok(out) => Ok(Some(out.auto_deploy().unwrap_or(false))),
+            Err(e) if e.is("NotFoundException") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Names of the stages of `api_id` whose current deployment is `id`.
     pub async fn stages_pointing_at(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Vec<String>, AwsError> {
         let stages = self
@@ -443,7 +467,7 @@ impl Cloud {
     }
 
     /// Every item of a paginated listing: `page` fetches one page from a `nextToken`.
-    async fn list_all<T, F, Fut>(&self, deadline: Instant, mut page: F) -> Result<Vec<T>, AwsError>
+    pub(crate) async fn list_all<T, F, Fut>(&self, deadline: Instant, mut page: F) -> Result<Vec<T>, AwsError>
     where
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,

@@ -2,7 +2,7 @@
 //! declaration's replace-on-change flags.
 
 use crate::props::{Props, Slot, Val};
-use crate::resource::ResourceDecl;
+use crate::resource::{Field, ResourceDecl};
 
 /// How one property changed, in the engine's PropertyDiff terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +30,13 @@ impl ChangeKind {
     }
 }
 
-/// The changed input properties, in declaration order.
+/// The changed properties, in declaration order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DiffResult {
     pub changes: Vec<(&'static str, ChangeKind)>,
+    /// Paths below a changed property (`apiFingerprintParts["route GET /x"]`) that say what in it
+    /// changed; a property with details is shown through them instead of as a whole.
+    pub details: Vec<(String, ChangeKind)>,
 }
 
 impl DiffResult {
@@ -42,10 +45,12 @@ impl DiffResult {
     }
 }
 
-/// Empty maps and absent maps mean the same to AWS and to users.
-fn effective(slot: Option<&Slot>) -> Option<&Slot> {
+/// Empty maps and absent maps mean the same to AWS and to users; so do an absent boolean and its
+/// declared default (state written before the field existed has no value for it).
+fn effective<'a>(field: &Field, slot: Option<&'a Slot>) -> Option<&'a Slot> {
     match slot {
         Some(Slot::Known(Val::Map(m))) if m.is_empty() => None,
+        Some(Slot::Known(Val::Bool(b))) if field.default_bool == Some(*b) => None,
         other => other,
     }
 }
@@ -57,7 +62,7 @@ pub fn diff(decl: &ResourceDecl, olds: &Props, news: &Props, ignore_changes: &[S
         if ignore_changes.iter().any(|p| p == field.name) {
             continue;
         }
-        let base = match (effective(olds.get(field.name)), effective(news.get(field.name))) {
+        let base = match (effective(field, olds.get(field.name)), effective(field, news.get(field.name))) {
             (None, None) => continue,
             (None, Some(_)) => ChangeKind::Add,
             (Some(_), None) => ChangeKind::Delete,

@@ -35,6 +35,11 @@ impl EngineLog {
         self.send(LogSeverity::Info, urn, message, ephemeral).await;
     }
 
+    /// Shows a warning to the user, attached to `urn`; it stays in the run's diagnostics.
+    pub async fn warn(&self, urn: &str, message: &str) {
+        self.send(LogSeverity::Warning, urn, message, false).await;
+    }
+
     async fn send(&self, severity: LogSeverity, urn: &str, message: &str, ephemeral: bool) {
         tracing::info!(urn, "{message}");
         let client = self.client.lock().unwrap_or_else(|p| p.into_inner()).clone();

@@ -9,14 +9,20 @@
 //! - [`config`]: provider configuration rules and the AWS client built from them.
 //! - [`limiter`]: pacing of AWS calls to API Gateway's quotas, shared per account and region.
 //! - [`cloud`]: API Gateway v2 calls with retries, AWS errors, the wait for DEPLOYED.
+//! - [`apiconfig`]: reads of the API's routes, integrations, authorizers, models and responses.
+//! - [`fingerprint`]: their canonical form, hash, and the naming of what changed.
+//! - [`deployment`]: the Deployment's create/read/update/delete/diff on typed properties.
 //! - [`engine`]: user-visible messages through the engine's Log RPC.
 //! - [`server`]: the ResourceProvider gRPC service tying it together.
 
+pub mod apiconfig;
 pub mod check;
 pub mod cloud;
 pub mod config;
+pub mod deployment;
 pub mod diff;
 pub mod engine;
+pub mod fingerprint;
 pub mod limiter;
 pub mod props;
 pub mod resource;

@@ -345,6 +345,62 @@ pub fn decode(decl: &ResourceDecl, s: Option<&Struct>, strictness: Strictness) -
     (props, failures)
 }
 
+/// The text Terraform and pulumi-aws give a number or boolean used where a string belongs.
+fn scalar_text(kind: &PbKind) -> Option<String> {
+    match kind {
+        PbKind::NumberValue(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.0e15 => Some(format!("{}", *n as i64)),
+        PbKind::NumberValue(n) if n.is_finite() => Some(n.to_string()),
+        PbKind::BoolValue(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Turns numbers and booleans into strings in place, looking through secret wrappers.
+fn stringify(v: &mut Value, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    if let Some(text) = v.kind.as_ref().and_then(scalar_text) {
+        v.kind = Some(PbKind::StringValue(text));
+    } else if sig(v).is_some_and(|(s, _)| s == SECRET_SIG)
+        && let Some(PbKind::StructValue(s)) = &mut v.kind
+        && let Some(inner) = s.fields.get_mut("value")
+    {
+        stringify(inner, depth + 1);
+    }
+}
+
+/// The values of a map-of-strings property, looking through a secret wrapper around the map.
+fn map_values_mut(v: &mut Value, depth: usize) -> Option<&mut Struct> {
+    if depth > 8 {
+        return None;
+    }
+    let wrapped = sig(v).is_some_and(|(s, _)| s == SECRET_SIG);
+    let plain = sig(v).is_none();
+    let Some(PbKind::StructValue(s)) = &mut v.kind else { return None };
+    if wrapped {
+        s.fields.get_mut("value").and_then(|inner| map_values_mut(inner, depth + 1))
+    } else if plain {
+        Some(s)
+    } else {
+        None
+    }
+}
+
+/// Program inputs as Check returns them: numbers and booleans in maps of strings (natural in
+/// YAML: `version: 2`) become their string form, as Terraform and pulumi-aws take them.
+/// Everything else, secret and unknown markers included, is left as it came.
+pub fn normalize(decl: &ResourceDecl, mut s: Struct) -> Struct {
+    for field in decl.inputs().filter(|f| f.kind == Kind::StringMap) {
+        if let Some(map) = s.fields.get_mut(field.name).and_then(|v| map_values_mut(v, 0)) {
+            for value in map.fields.values_mut() {
+                stringify(value, 0);
+            }
+        }
+    }
+    s
+}
+
 fn string(s: &str) -> Value {
     Value {
         kind: Some(PbKind::StringValue(s.to_string())),

@@ -41,6 +41,10 @@ pub struct Field {
     pub read_back: bool,
     /// Environment variables that supply a config value, for the schema's defaults.
     pub env: &'static [&'static str],
+    /// The value an absent boolean input means (schema default; Diff treats absent as it).
+    pub default_bool: Option<bool>,
+    /// An output that some deployments lack (imported ones, those made by older releases).
+    pub optional: bool,
     pub doc: &'static str,
 }
 
@@ -59,6 +63,8 @@ impl Field {
             max_int: None,
             read_back: false,
             env: &[],
+            default_bool: None,
+            optional: false,
             doc,
         }
     }
@@ -86,6 +92,14 @@ impl Field {
     }
     const fn read_back(mut self) -> Self {
         self.read_back = true;
+        self
+    }
+    const fn default_bool(mut self, value: bool) -> Self {
+        self.default_bool = Some(value);
+        self
+    }
+    const fn optional(mut self) -> Self {
+        self.optional = true;
         self
     }
     const fn env(mut self, vars: &'static [&'static str]) -> Self {
@@ -122,6 +136,9 @@ pub const STAGE_NAME: &str = "stageName";
 pub const AUTO_DEPLOYED: &str = "autoDeployed";
 pub const CREATED_DATE: &str = "createdDate";
 pub const DEPLOYMENT_STATUS: &str = "deploymentStatus";
+pub const REDEPLOY_ON_API_CHANGE: &str = "redeployOnApiChange";
+pub const API_FINGERPRINT: &str = "apiFingerprint";
+pub const API_FINGERPRINT_PARTS: &str = "apiFingerprintParts";
 
 pub const DEPLOYMENT: ResourceDecl = ResourceDecl {
     token: "aws-apigatewayv2:index:Deployment",
@@ -140,9 +157,15 @@ pub const DEPLOYMENT: ResourceDecl = ResourceDecl {
         Field::new(STAGE_NAME, Kind::String, Role::Input, "The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.")
             .replace()
             .len(1, 128),
+        Field::new(REDEPLOY_ON_API_CHANGE, Kind::Boolean, Role::Input, "When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.")
+            .default_bool(false),
         Field::new(AUTO_DEPLOYED, Kind::Boolean, Role::Output, "Whether API Gateway created this deployment automatically for a stage with autoDeploy."),
         Field::new(CREATED_DATE, Kind::String, Role::Output, "When the deployment was created (ISO-8601)."),
         Field::new(DEPLOYMENT_STATUS, Kind::String, Role::Output, "The deployment's status as AWS reports it: PENDING, FAILED or DEPLOYED."),
+        Field::new(API_FINGERPRINT, Kind::String, Role::Output, "The fingerprint (`v1:` and a SHA-256) of the API configuration this deployment was created from. Recorded at creation only; absent for imported deployments and for those created before version 0.2.0.")
+            .optional(),
+        Field::new(API_FINGERPRINT_PARTS, Kind::StringMap, Role::Output, "Per item of the fingerprinted configuration (for example `route GET /users`, `integration 4f2a1bc`), short hashes of its fields, so changes can be named.")
+            .optional(),
     ],
 };
 

@@ -28,6 +28,9 @@ fn property_spec(f: &Field) -> Value {
     if f.secret {
         spec["secret"] = json!(true);
     }
+    if let Some(b) = f.default_bool {
+        spec["default"] = json!(b);
+    }
     if !f.env.is_empty() {
         spec["defaultInfo"] = json!({"environment": f.env});
         doc.push_str(&format!(" Can also be set with {}.", f.env.join(" or ")));
@@ -41,12 +44,12 @@ fn properties<'a>(fields: impl Iterator<Item = &'a Field>) -> Map<String, Value>
 }
 
 fn resource_spec(decl: &ResourceDecl) -> Value {
-    // Every output is always set once the deployment exists, so outputs are required; inputs
+    // Outputs are set once the deployment exists (but for the optional ones); inputs
     // come back only when given (description) or never from AWS (triggers, stageName).
     let required: Vec<&str> = decl
         .fields
         .iter()
-        .filter(|f| f.role == Role::Output || f.required)
+        .filter(|f| (f.role == Role::Output && !f.optional) || f.required)
         .map(|f| f.name)
         .collect();
     let required_inputs: Vec<&str> = decl.inputs().filter(|f| f.required).map(|f| f.name).collect();

@@ -18,15 +18,14 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status};
 
 use crate::check;
-use crate::cloud::{self, Cloud, WaitError};
+use crate::cloud::Cloud;
 use crate::config;
+use crate::deployment::{self, OpError};
 use crate::diff::{self, ChangeKind};
 use crate::engine::EngineLog;
 use crate::limiter;
-use crate::props::{self, Failure, Props, Strictness, Val};
-use crate::resource::{
-    API_ID, AUTO_DEPLOYED, CONFIG, CREATED_DATE, DEPLOYMENT, DEPLOYMENT_STATUS, DESCRIPTION, ResourceDecl, Role, STAGE_NAME, VERSION,
-};
+use crate::props::{self, Failure, Props, Strictness};
+use crate::resource::{CONFIG, DEPLOYMENT, ResourceDecl, Role, VERSION};
 use crate::schema;
 
 /// Like Terraform's resource: wait up to five minutes for DEPLOYED unless customTimeouts say otherwise.
@@ -59,23 +58,12 @@ impl Provider {
         })
     }
 
-    /// Waits for DEPLOYED, telling the user what it waits for.
-    async fn wait(
-        &self,
-        cloud: &Cloud,
-        urn: &str,
-        api_id: &str,
-        current: cloud::Deployment,
-        deadline: Instant,
-    ) -> Result<cloud::Deployment, (cloud::Deployment, WaitError)> {
-        if current.status != "DEPLOYED" {
-            let msg = format!(
-                "waiting for deployment {} of API {api_id} to be DEPLOYED (now {})",
-                current.id, current.status
-            );
-            self.engine.info(urn, &msg, true).await;
+    fn ctx<'a>(&'a self, cloud: &'a Cloud, urn: &'a str) -> deployment::Ctx<'a> {
+        deployment::Ctx {
+            cloud,
+            engine: &self.engine,
+            urn,
         }
-        cloud.wait_deployed(api_id, current, deadline).await
     }
 }
 
@@ -142,64 +130,12 @@ fn decode(decl: &ResourceDecl, s: Option<&Struct>) -> Props {
     props::decode(decl, s, Strictness::Lenient).0
 }
 
-/// Resolves the deployment's API and id from the resource id (`apiId/deploymentId` for imports,
-/// or the bare deployment id with apiId from the stored properties).
-fn split_id(id: &str, sources: &[&Props]) -> Result<(String, String), Status> {
-    let malformed = || {
-        Status::invalid_argument(format!(
-            "deployment id {id:?} is malformed: expected <apiId>/<deploymentId>, for example `pulumi import aws-apigatewayv2:index:Deployment name a1b2c3d4e5/abc123`"
-        ))
-    };
-    if let Some((api, dep)) = id.split_once('/') {
-        if api.is_empty() || dep.is_empty() || dep.contains('/') {
-            return Err(malformed());
-        }
-        return Ok((api.to_string(), dep.to_string()));
+/// A lifecycle failure as the engine needs it: an error, or the init-failure that records the id.
+fn op_status(e: OpError) -> Status {
+    match e {
+        OpError::Failed(code, message) => Status::new(code, message),
+        OpError::Partial { id, outputs, reason } => init_failed(&id, props::encode(&DEPLOYMENT, &outputs), reason),
     }
-    if id.is_empty() {
-        return Err(malformed());
-    }
-    let api = sources.iter().find_map(|p| p.str(API_ID)).ok_or_else(malformed)?;
-    Ok((api.to_string(), id.to_string()))
-}
-
-/// What AWS reports for a declared property of the deployment (None: AWS has no value for it).
-fn reported(name: &str, api_id: &str, d: &cloud::Deployment) -> Option<Val> {
-    match name {
-        API_ID => Some(Val::Str(api_id.to_string())),
-        DESCRIPTION => d.description.clone().map(Val::Str),
-        AUTO_DEPLOYED => Some(Val::Bool(d.auto_deployed)),
-        CREATED_DATE => d.created_date.clone().map(Val::Str),
-        DEPLOYMENT_STATUS => Some(Val::Str(d.status.clone())),
-        _ => None,
-    }
-}
-
-/// Outputs: the inputs as given, with everything AWS reports laid over them.
-fn outputs(inputs: &Props, api_id: &str, d: &cloud::Deployment) -> Props {
-    let mut out = inputs.clone();
-    for f in DEPLOYMENT.fields.iter().filter(|f| f.role == Role::Output || f.read_back) {
-        out.set_opt(f.name, reported(f.name, api_id, d));
-    }
-    out
-}
-
-fn aws_failure(operation: &str, api_id: &str, id: Option<&str>, e: &cloud::AwsError) -> Status {
-    let what = match id {
-        Some(id) => format!("deployment {id} of API {api_id}"),
-        None => format!("a deployment of API {api_id}"),
-    };
-    let code = match e.code.as_deref() {
-        Some("BadRequestException") => Code::InvalidArgument,
-        Some("NotFoundException") => Code::NotFound,
-        Some("ConflictException") => Code::Aborted,
-        Some("TooManyRequestsException") => Code::ResourceExhausted,
-        Some(c) if c.contains("Signature") || c.contains("Unrecognized") || c.contains("Authentication") || c.contains("AccessDenied") => {
-            Code::PermissionDenied
-        }
-        _ => Code::Unknown,
-    };
-    Status::new(code, format!("{operation} for {what} failed: {e}"))
 }
 
 fn diff_kind(k: ChangeKind) -> PdKind {
@@ -213,7 +149,23 @@ fn diff_kind(k: ChangeKind) -> PdKind {
     }
 }
 
-fn diff_response(result: diff::DiffResult) -> DiffResponse {
+fn diff_response(decl: &ResourceDecl, result: diff::DiffResult) -> DiffResponse {
+    let is_input = |name: &str| decl.field(name).is_some_and(|f| f.role == Role::Input);
+    let property_diff = |k: ChangeKind, input_diff: bool| PropertyDiff {
+        kind: diff_kind(k) as i32,
+        input_diff,
+    };
+    // A property with details is shown through its paths; the others as a whole.
+    let mut detailed_diff: std::collections::HashMap<String, PropertyDiff> = result
+        .changes
+        .iter()
+        .filter(|(n, _)| !result.details.iter().any(|(p, _)| p.starts_with(&format!("{n}["))))
+        .map(|(n, k)| (n.to_string(), property_diff(*k, is_input(n))))
+        .collect();
+    for (path, k) in &result.details {
+        let top = path.split('[').next().unwrap_or(path);
+        detailed_diff.insert(path.clone(), property_diff(*k, is_input(top)));
+    }
     DiffResponse {
         replaces: result.replaces().into_iter().map(str::to_string).collect(),
         stables: vec![],
@@ -224,19 +176,7 @@ fn diff_response(result: diff::DiffResult) -> DiffResponse {
             DiffChanges::DiffSome
         } as i32,
         diffs: result.changes.iter().map(|(n, _)| n.to_string()).collect(),
-        detailed_diff: result
-            .changes
-            .iter()
-            .map(|(n, k)| {
-                (
-                    n.to_string(),
-                    PropertyDiff {
-                        kind: diff_kind(*k) as i32,
-                        input_diff: true,
-                    },
-                )
-            })
-            .collect(),
+        detailed_diff,
         has_detailed_diff: true,
     }
 }
@@ -294,7 +234,10 @@ impl ResourceProvider for Provider {
         let req = request.into_inner();
         let olds = old_inputs(&CONFIG, req.old_inputs.as_ref(), req.olds.as_ref());
         let news = decode(&CONFIG, req.news.as_ref());
-        Ok(Response::new(diff_response(diff::diff(&CONFIG, &olds, &news, &req.ignore_changes))))
+        Ok(Response::new(diff_response(
+            &CONFIG,
+            diff::diff(&CONFIG, &olds, &news, &req.ignore_changes),
+        )))
     }
 
     async fn configure(&self, request: Request<ConfigureRequest>) -> Result<Response<ConfigureResponse>, Status> {
@@ -332,36 +275,27 @@ impl ResourceProvider for Provider {
 
     async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
         let req = request.into_inner();
-        let failures = match check::check(&DEPLOYMENT, req.news.as_ref()) {
+        let news = check::normalize(&DEPLOYMENT, req.news);
+        let failures = match check::check(&DEPLOYMENT, news.as_ref()) {
             Ok(_) => vec![],
             Err(f) => to_check_failures(f),
         };
-        Ok(Response::new(CheckResponse {
-            inputs: req.news,
-            failures,
-        }))
+        Ok(Response::new(CheckResponse { inputs: news, failures }))
     }
 
     async fn diff(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
         let req = request.into_inner();
         let olds = old_inputs(&DEPLOYMENT, req.old_inputs.as_ref(), req.olds.as_ref());
+        let old_outputs = decode(&DEPLOYMENT, req.olds.as_ref());
         let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
-        let mut response = diff_response(diff::diff(&DEPLOYMENT, &olds, &news, &req.ignore_changes));
-        // A deployment AWS reports FAILED (recorded with init errors) cannot be repaired in
-        // place: replacing it is the only way the next `pulumi up` can finish it.
-        if decode(&DEPLOYMENT, req.olds.as_ref()).str(DEPLOYMENT_STATUS) == Some("FAILED") {
-            response.changes = DiffChanges::DiffSome as i32;
-            response.replaces.push(DEPLOYMENT_STATUS.to_string());
-            response.diffs.push(DEPLOYMENT_STATUS.to_string());
-            response.detailed_diff.insert(
-                DEPLOYMENT_STATUS.to_string(),
-                PropertyDiff {
-                    kind: PdKind::UpdateReplace as i32,
-                    input_diff: false,
-                },
-            );
-        }
-        Ok(Response::new(response))
+        // Without a configured client (config unknown in preview) the live checks cannot run.
+        let cloud = self.cloud("Diff")?;
+        let result = self
+            .ctx(&cloud, &req.urn)
+            .diff(&req.id, &old_outputs, &olds, &news, &req.ignore_changes)
+            .await
+            .map_err(op_status)?;
+        Ok(Response::new(diff_response(&DEPLOYMENT, result)))
     }
 
     async fn create(&self, request: Request<CreateRequest>) -> Result<Response<CreateResponse>, Status> {
@@ -375,10 +309,6 @@ impl ResourceProvider for Provider {
             }));
         }
         let inputs = decode(&DEPLOYMENT, req.properties.as_ref()).inputs_only(&DEPLOYMENT);
-        let api_id = inputs
-            .str(API_ID)
-            .ok_or_else(|| Status::invalid_argument(format!("Create of {}: apiId is missing or unknown", req.urn)))?
-            .to_string();
         if inputs.has_unknowns() {
             return Err(Status::invalid_argument(format!(
                 "Create of {}: inputs are still unknown outside preview",
@@ -386,38 +316,29 @@ impl ResourceProvider for Provider {
             )));
         }
         let cloud = self.cloud("Create")?;
-        let deadline = deadline(req.timeout);
-        let created = cloud
-            .create(&api_id, inputs.str(DESCRIPTION), inputs.str(STAGE_NAME), deadline)
+        let (id, outputs) = self
+            .ctx(&cloud, &req.urn)
+            .create(&inputs, deadline(req.timeout))
             .await
-            .map_err(|e| aws_failure("CreateDeployment", &api_id, None, &e))?;
-        let id = created.id.clone();
-        tracing::info!(api_id, deployment_id = id, "created deployment");
-        match self.wait(&cloud, &req.urn, &api_id, created, deadline).await {
-            Ok(d) => Ok(Response::new(CreateResponse {
-                id,
-                properties: Some(props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d))),
-                refresh_before_update: false,
-            })),
-            Err((d, e)) => Err(init_failed(
-                &id,
-                props::encode(&DEPLOYMENT, &outputs(&inputs, &api_id, &d)),
-                format!("deployment {id} of API {api_id} was created, but {e}"),
-            )),
-        }
+            .map_err(op_status)?;
+        Ok(Response::new(CreateResponse {
+            id,
+            properties: Some(props::encode(&DEPLOYMENT, &outputs)),
+            refresh_before_update: false,
+        }))
     }
 
     async fn read(&self, request: Request<ReadRequest>) -> Result<Response<ReadResponse>, Status> {
         let req = request.into_inner();
         let old_outputs = decode(&DEPLOYMENT, req.properties.as_ref());
         let old_in = decode(&DEPLOYMENT, req.inputs.as_ref()).inputs_only(&DEPLOYMENT);
-        let (api_id, id) = split_id(&req.id, &[&old_outputs, &old_in])?;
         let cloud = self.cloud("Read")?;
-        let Some(d) = cloud
-            .get(&api_id, &id, deadline(0.0))
+        let found = self
+            .ctx(&cloud, &req.urn)
+            .read(&req.id, &old_outputs, &old_in, deadline(0.0))
             .await
-            .map_err(|e| aws_failure("GetDeployment", &api_id, Some(&id), &e))?
-        else {
+            .map_err(op_status)?;
+        let Some((id, outputs, inputs)) = found else {
             // Gone: an empty id tells the engine to drop it from the state.
             return Ok(Response::new(ReadResponse {
                 id: String::new(),
@@ -426,19 +347,9 @@ impl ResourceProvider for Provider {
                 refresh_before_update: false,
             }));
         };
-        // Inputs AWS reports come from AWS; the others (triggers, stageName) stay as they were.
-        let mut inputs = old_in.clone();
-        for f in DEPLOYMENT.inputs().filter(|f| f.read_back) {
-            inputs.set_opt(f.name, reported(f.name, &api_id, &d));
-        }
-        let mut out = old_outputs.clone();
-        for f in DEPLOYMENT.inputs() {
-            out.copy_from(f.name, &inputs);
-        }
-        let out = outputs(&out, &api_id, &d);
         Ok(Response::new(ReadResponse {
             id,
-            properties: Some(props::encode(&DEPLOYMENT, &out)),
+            properties: Some(props::encode(&DEPLOYMENT, &outputs)),
             inputs: Some(props::encode(&DEPLOYMENT, &inputs)),
             refresh_before_update: false,
         }))
@@ -448,65 +359,44 @@ impl ResourceProvider for Provider {
         let req = request.into_inner();
         let olds = decode(&DEPLOYMENT, req.olds.as_ref());
         let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
-        let mut merged = olds.clone();
-        for f in DEPLOYMENT.inputs() {
-            merged.copy_from(f.name, &news);
-        }
         if req.preview {
+            let mut merged = olds.clone();
+            for f in DEPLOYMENT.inputs() {
+                merged.copy_from(f.name, &news);
+            }
             return Ok(Response::new(UpdateResponse {
                 properties: Some(props::encode(&DEPLOYMENT, &merged)),
                 refresh_before_update: false,
             }));
         }
-        let (api_id, id) = split_id(&req.id, &[&olds, &news])?;
         if news.has_unknowns() {
             return Err(Status::invalid_argument(format!(
-                "Update of deployment {id} of API {api_id}: inputs are still unknown outside preview"
+                "Update of {} ({}): inputs are still unknown outside preview",
+                req.urn, req.id
             )));
         }
         let cloud = self.cloud("Update")?;
-        let deadline = deadline(req.timeout);
-        let updated = cloud
-            .update(&api_id, &id, news.str(DESCRIPTION).unwrap_or(""), deadline)
+        let outputs = self
+            .ctx(&cloud, &req.urn)
+            .update(&req.id, &olds, &news, deadline(req.timeout))
             .await
-            .map_err(|e| aws_failure("UpdateDeployment", &api_id, Some(&id), &e))?;
-        match self.wait(&cloud, &req.urn, &api_id, updated, deadline).await {
-            Ok(d) => Ok(Response::new(UpdateResponse {
-                properties: Some(props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d))),
-                refresh_before_update: false,
-            })),
-            Err((d, e)) => Err(init_failed(
-                &id,
-                props::encode(&DEPLOYMENT, &outputs(&merged, &api_id, &d)),
-                format!("deployment {id} of API {api_id} was updated, but {e}"),
-            )),
-        }
+            .map_err(op_status)?;
+        Ok(Response::new(UpdateResponse {
+            properties: Some(props::encode(&DEPLOYMENT, &outputs)),
+            refresh_before_update: false,
+        }))
     }
 
     async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<()>, Status> {
         let req = request.into_inner();
         let props = decode(&DEPLOYMENT, req.properties.as_ref());
         let old_in = decode(&DEPLOYMENT, req.old_inputs.as_ref());
-        let (api_id, id) = split_id(&req.id, &[&props, &old_in])?;
         let cloud = self.cloud("Delete")?;
-        let deadline = deadline(req.timeout);
-        match cloud.delete(&api_id, &id, deadline).await {
-            Ok(_) => Ok(Response::new(())),
-            Err(e) if e.is("BadRequestException") => {
-                let stages = cloud.stages_pointing_at(&api_id, &id, deadline).await.unwrap_or_default();
-                if stages.is_empty() {
-                    return Err(aws_failure("DeleteDeployment", &api_id, Some(&id), &e));
-                }
-                let names = stages.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
-                Err(Status::failed_precondition(format!(
-                    "DeleteDeployment for deployment {id} of API {api_id} was refused because stage {names} still points at it (AWS: {e}). \
-                     Point the stage at another deployment first: manage the stage in Pulumi with deploymentId set to the replacement Deployment's id, \
-                     or give the replacement Deployment stageName: {} so it takes the stage over when it is created. Then run the operation again.",
-                    stages[0]
-                )))
-            }
-            Err(e) => Err(aws_failure("DeleteDeployment", &api_id, Some(&id), &e)),
-        }
+        self.ctx(&cloud, &req.urn)
+            .delete(&req.id, &props, &old_in, deadline(req.timeout))
+            .await
+            .map_err(op_status)?;
+        Ok(Response::new(()))
     }
 
     async fn construct(&self, _: Request<rpc::ConstructRequest>) -> Result<Response<rpc::ConstructResponse>, Status> {
@@ -557,19 +447,6 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Import ids split into API and deployment; malformed ones name the expected form.
-    #[test]
-    fn ids() {
-        assert_eq!(split_id("api1/dep1", &[]).unwrap(), ("api1".into(), "dep1".into()));
-        for bad in ["api1/", "/dep1", "a/b/c", "", "dep1"] {
-            let err = split_id(bad, &[]).unwrap_err();
-            assert!(err.message().contains("<apiId>/<deploymentId>"), "{bad}: {}", err.message());
-        }
-        let mut p = Props::default();
-        p.set(API_ID, Val::Str("api9".into()));
-        assert_eq!(split_id("dep1", &[&p]).unwrap(), ("api9".into(), "dep1".into()));
-    }
 
     /// The init-failure detail decodes back to the id and reason the engine needs.
     #[test]

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::Emulator;
 use crate::faults::{FaultKind, FaultRule};
 use crate::model::{ApiError, OpResult};
+use crate::objects::{self, Spec};
 use crate::quota::Limit;
 use crate::sigv4::{self, AuthError, SignedRequest};
 
@@ -28,9 +29,13 @@ enum Op {
     GetApis,
     GetApi(String),
     DeleteApi(String),
-    CreateRoute(String),
-    GetRoutes(String),
-    DeleteRoute(String, String),
+    /// Routes, integrations, authorizers, models and their responses: one shape for all.
+    Object {
+        action: Action,
+        spec: &'static Spec,
+        api: String,
+        parent: Option<String>,
+    },
     CreateStage(String),
     GetStages(String),
     GetStage(String, String),
@@ -43,16 +48,32 @@ enum Op {
     DeleteDeployment(String, String),
 }
 
+/// What a call does to a configuration object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Action {
+    Create,
+    List,
+    Get(String),
+    Update(String),
+    Delete(String),
+}
+
 impl Op {
-    fn name(&self) -> &'static str {
-        match self {
+    fn name(&self) -> String {
+        if let Op::Object { action, spec, .. } = self {
+            return match action {
+                Action::Create => format!("Create{}", spec.kind),
+                Action::List => format!("Get{}s", spec.kind),
+                Action::Get(_) => format!("Get{}", spec.kind),
+                Action::Update(_) => format!("Update{}", spec.kind),
+                Action::Delete(_) => format!("Delete{}", spec.kind),
+            };
+        }
+        let name = match self {
             Op::CreateApi => "CreateApi",
             Op::GetApis => "GetApis",
             Op::GetApi(_) => "GetApi",
             Op::DeleteApi(_) => "DeleteApi",
-            Op::CreateRoute(_) => "CreateRoute",
-            Op::GetRoutes(_) => "GetRoutes",
-            Op::DeleteRoute(..) => "DeleteRoute",
             Op::CreateStage(_) => "CreateStage",
             Op::GetStages(_) => "GetStages",
             Op::GetStage(..) => "GetStage",
@@ -63,7 +84,9 @@ impl Op {
             Op::GetDeployment(..) => "GetDeployment",
             Op::UpdateDeployment(..) => "UpdateDeployment",
             Op::DeleteDeployment(..) => "DeleteDeployment",
-        }
+            Op::Object { .. } => "",
+        };
+        name.to_string()
     }
 
     fn mutates(&self) -> bool {
@@ -71,7 +94,10 @@ impl Op {
             self,
             Op::GetApis
                 | Op::GetApi(_)
-                | Op::GetRoutes(_)
+                | Op::Object {
+                    action: Action::List | Action::Get(_),
+                    ..
+                }
                 | Op::GetStages(_)
                 | Op::GetStage(..)
                 | Op::GetDeployments(_)
@@ -92,9 +118,6 @@ impl Op {
             ("GET", ["apis"]) => Op::GetApis,
             ("GET", ["apis", a]) => Op::GetApi(a.to_string()),
             ("DELETE", ["apis", a]) => Op::DeleteApi(a.to_string()),
-            ("POST", ["apis", a, "routes"]) => Op::CreateRoute(a.to_string()),
-            ("GET", ["apis", a, "routes"]) => Op::GetRoutes(a.to_string()),
-            ("DELETE", ["apis", a, "routes", r]) => Op::DeleteRoute(a.to_string(), r.to_string()),
             ("POST", ["apis", a, "stages"]) => Op::CreateStage(a.to_string()),
             ("GET", ["apis", a, "stages"]) => Op::GetStages(a.to_string()),
             ("GET", ["apis", a, "stages", n]) => Op::GetStage(a.to_string(), n.to_string()),
@@ -105,9 +128,43 @@ impl Op {
             ("GET", ["apis", a, "deployments", d]) => Op::GetDeployment(a.to_string(), d.to_string()),
             ("PATCH", ["apis", a, "deployments", d]) => Op::UpdateDeployment(a.to_string(), d.to_string()),
             ("DELETE", ["apis", a, "deployments", d]) => Op::DeleteDeployment(a.to_string(), d.to_string()),
+            (_, ["apis", a, kind, rest @ ..]) => return Op::object(m, a, kind, rest),
             _ => return None,
         };
         Some(op)
+    }
+
+    /// `/apis/{a}/<plural>[/{id}]` and `/apis/{a}/<parent plural>/{p}/<plural>[/{id}]`.
+    fn object(method: &str, api: &str, kind: &str, rest: &[&str]) -> Option<Op> {
+        let (spec, parent, id) = match rest {
+            [] => (objects::spec(kind)?, None, None),
+            [id] => (objects::spec(kind)?, None, Some(*id)),
+            [p, child, tail @ ..] if tail.len() <= 1 => {
+                let spec = objects::spec(child)?;
+                if spec.parent != Some(kind) {
+                    return None;
+                }
+                (spec, Some(p.to_string()), tail.first().copied())
+            }
+            _ => return None,
+        };
+        if spec.parent.is_some() != parent.is_some() {
+            return None;
+        }
+        let action = match (method, id) {
+            ("POST", None) => Action::Create,
+            ("GET", None) => Action::List,
+            ("GET", Some(i)) => Action::Get(i.to_string()),
+            ("PATCH", Some(i)) => Action::Update(i.to_string()),
+            ("DELETE", Some(i)) => Action::Delete(i.to_string()),
+            _ => return None,
+        };
+        Some(Op::Object {
+            action,
+            spec,
+            api: api.to_string(),
+            parent,
+        })
     }
 }
 
@@ -237,7 +294,8 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         let err = ApiError::not_found("Operation", format!("No operation matches {} {path}", parts.method));
         return em.answer("Unknown", error_response(&err));
     };
-    let name = op.name();
+    let op_name = op.name();
+    let name = op_name.as_str();
     let mut reset_after = false;
     match em.pick_fault(name) {
         Some(FaultKind::Status { status }) => return em.answer(name, error_response(&status_error(status))),
@@ -282,9 +340,16 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         Op::GetApis => st.get_apis(ctx, max.as_deref(), token.as_deref()),
         Op::GetApi(a) => st.get_api(ctx, a),
         Op::DeleteApi(a) => st.delete_api(a),
-        Op::CreateRoute(a) => st.create_route(ctx, a, &input),
-        Op::GetRoutes(a) => st.get_routes(a, max.as_deref(), token.as_deref()),
-        Op::DeleteRoute(a, r) => st.delete_route(ctx, a, r),
+        Op::Object { action, spec, api, parent } => {
+            let parent = parent.as_deref();
+            match action {
+                Action::Create => st.create_object(ctx, spec, api, parent, &input),
+                Action::List => st.get_objects(spec, api, parent, max.as_deref(), token.as_deref()),
+                Action::Get(id) => st.get_object(spec, api, parent, id),
+                Action::Update(id) => st.update_object(ctx, spec, api, parent, id, &input),
+                Action::Delete(id) => st.delete_object(ctx, spec, api, parent, id),
+            }
+        }
         Op::CreateStage(a) => st.create_stage(ctx, a, &input),
         Op::GetStages(a) => st.get_stages(a, max.as_deref(), token.as_deref()),
         Op::GetStage(a, n) => st.get_stage(a, n),
@@ -341,12 +406,23 @@ fn admin_call(em: &Emulator, method: &Method, path: &str, body: &[u8]) -> Respon
             if let Some(b) = input.get("refuseDeleteWhileStaged").and_then(Value::as_bool) {
                 em.set_refuse_delete_while_staged(b);
             }
+            if let Some(b) = input.get("refuseDeployToAutoDeployStage").and_then(Value::as_bool) {
+                em.set_refuse_deploy_to_auto_stage(b);
+            }
             if let Some(ms) = input.get("deployDelayMs").and_then(Value::as_u64) {
                 em.set_deploy_delay(Duration::from_millis(ms));
             }
             ok()
         }
         ("GET", "stats") => json_response(200, &em.stats()),
+        // apis/{apiId}/stages/{stageName}/serving: the deployment and configuration a stage serves.
+        ("GET", p) if p.starts_with("apis/") && p.ends_with("/serving") => match p.split('/').collect::<Vec<_>>().as_slice() {
+            ["apis", api, "stages", stage, "serving"] => match em.with_state(false, |st, _| st.serving(api, stage)) {
+                Ok((status, body)) => json_response(status, &body),
+                Err(e) => error_response(&e),
+            },
+            _ => error_response(&ApiError::not_found("Admin", format!("no admin call {method} /__emulator/{path}"))),
+        },
         ("POST", "reset") => {
             em.reset();
             ok()

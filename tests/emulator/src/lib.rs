@@ -2,7 +2,8 @@
 //! unmodified AWS SDKs, boto3 and the AWS CLI can be pointed at it with an endpoint override.
 //!
 //! Modules:
-//! - [`model`]: APIs, routes, stages, deployments and the operations on them (no HTTP).
+//! - [`model`]: APIs, stages, deployments and the operations on them (no HTTP).
+//! - [`objects`]: routes, integrations, authorizers, models, route and integration responses.
 //! - [`http`]: routing of AWS paths, SigV4 checks, faults, quotas, AWS-shaped errors, admin calls.
 //! - [`sigv4`]: signature verification written from the published algorithm.
 //! - [`quota`]: AWS's published quotas as token buckets per access key and region.
@@ -14,6 +15,7 @@
 pub mod faults;
 pub mod http;
 pub mod model;
+pub mod objects;
 pub mod quota;
 pub mod sigv4;
 
@@ -49,6 +51,8 @@ pub struct Settings {
     pub quotas: bool,
     /// Refuse DeleteDeployment while a stage points at the deployment (see the reference notes).
     pub refuse_delete_while_staged: bool,
+    /// Refuse CreateDeployment naming a stage with autoDeploy, as UpdateStage is refused.
+    pub refuse_deploy_to_auto_stage: bool,
     /// Where state is kept across restarts; in memory only when absent.
     pub state_file: Option<PathBuf>,
     /// The region named in API endpoints.
@@ -63,6 +67,7 @@ impl Default for Settings {
             deploy_delay: Duration::from_secs(2),
             quotas: true,
             refuse_delete_while_staged: true,
+            refuse_deploy_to_auto_stage: true,
             state_file: None,
             region: "us-east-1".into(),
         }
@@ -234,6 +239,7 @@ impl Emulator {
             deploy_delay_ms: delay_ms,
             region: &inner.settings.region,
             refuse_delete_while_staged: inner.settings.refuse_delete_while_staged,
+            refuse_deploy_to_auto_stage: inner.settings.refuse_deploy_to_auto_stage,
             fail_next_deployment: &mut inner.fail_next_deployment,
             new_id: &mut new_id,
         };
@@ -267,6 +273,10 @@ impl Emulator {
 
     pub fn set_refuse_delete_while_staged(&self, on: bool) {
         self.lock().settings.refuse_delete_while_staged = on;
+    }
+
+    pub fn set_refuse_deploy_to_auto_stage(&self, on: bool) {
+        self.lock().settings.refuse_deploy_to_auto_stage = on;
     }
 
     pub fn set_deploy_delay(&self, delay: Duration) {

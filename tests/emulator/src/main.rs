@@ -5,7 +5,7 @@ use std::time::Duration;
 
 const USAGE: &str = "usage: apigatewayv2-emulator [--host 127.0.0.1] [--port 0] [--time-scale 1.0]
   [--deploy-delay-ms 2000] [--state-file PATH] [--credentials KEY:SECRET]...
-  [--no-quotas] [--allow-delete-while-staged] [--region us-east-1]";
+  [--no-quotas] [--allow-delete-while-staged] [--allow-deploy-to-auto-deploy-stage] [--region us-east-1]";
 
 fn parse_args() -> Result<(String, u16, Settings), String> {
     let mut settings = Settings::default();
@@ -36,6 +36,7 @@ fn parse_args() -> Result<(String, u16, Settings), String> {
             }
             "--no-quotas" => settings.quotas = false,
             "--allow-delete-while-staged" => settings.refuse_delete_while_staged = false,
+            "--allow-deploy-to-auto-deploy-stage" => settings.refuse_deploy_to_auto_stage = false,
             "--region" => settings.region = value("--region")?,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),

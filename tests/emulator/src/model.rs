@@ -1,9 +1,12 @@
-//! The API Gateway v2 objects the emulator keeps (APIs, routes, stages, deployments) and the
-//! operations on them, with AWS's validation rules and error messages. Free of HTTP.
+//! The API Gateway v2 objects the emulator keeps (APIs, stages, deployments, and through
+//! [`crate::objects`] routes, integrations, authorizers, models and responses) and the operations
+//! on them, with AWS's validation rules and error messages. Free of HTTP.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+
+use crate::objects::{self, Place, Spec, Store};
 
 /// An AWS error as the wire shows it: status, `x-amzn-errortype`, and body fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,17 +59,12 @@ pub struct Api {
     pub route_selection_expression: String,
     pub description: Option<String>,
     pub created_ms: u64,
-    pub routes: BTreeMap<String, Route>,
+    /// Routes, integrations, authorizers, models and responses (see [`crate::objects`]).
+    #[serde(default)]
+    pub objects: Store,
     pub stages: BTreeMap<String, Stage>,
     /// In creation order, which is also the listing order.
     pub deployments: Vec<Deployment>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Route {
-    pub route_id: String,
-    pub route_key: String,
-    pub target: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,6 +87,9 @@ pub struct Deployment {
     /// Set when a fault made this deployment end FAILED.
     pub failure: Option<String>,
     pub auto_deployed: bool,
+    /// The API's configuration when the deployment was made: what a stage on it serves.
+    #[serde(default)]
+    pub snapshot: Value,
 }
 
 /// Knobs the operations need from the emulator's configuration and fault switches.
@@ -97,6 +98,8 @@ pub struct Ctx<'a> {
     pub deploy_delay_ms: u64,
     pub region: &'a str,
     pub refuse_delete_while_staged: bool,
+    /// Refuse CreateDeployment naming a stage with autoDeploy (AWS's behaviour is undocumented).
+    pub refuse_deploy_to_auto_stage: bool,
     /// Taken (and cleared) by the next deployment created.
     pub fail_next_deployment: &'a mut Option<String>,
     pub new_id: &'a mut dyn FnMut(usize) -> String,
@@ -120,6 +123,13 @@ fn bool_field(body: &Value, name: &str) -> Result<Option<bool>, ApiError> {
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(ApiError::bad_request(format!("Invalid value for '{name}': expected a boolean"))),
     }
+}
+
+/// What AWS answers when a deployment id is set on a stage that deploys itself.
+fn auto_deploy_refusal(stage: &str) -> ApiError {
+    ApiError::bad_request(format!(
+        "Deployment ID cannot be set on this stage: {stage} because AutoDeploy is enabled"
+    ))
 }
 
 fn check_len(name: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
@@ -208,13 +218,18 @@ impl Api {
             ready_ms: if auto { ctx.now_ms } else { ctx.now_ms + ctx.deploy_delay_ms },
             failure,
             auto_deployed: auto,
+            snapshot: objects::snapshot(&self.objects),
         });
         self.deployments.len() - 1
     }
 
-    /// Stages with autoDeploy get a fresh deployment whenever the API's routes change.
+    fn has_routes(&self) -> bool {
+        self.objects.get("routes").is_some_and(|m| !m.is_empty())
+    }
+
+    /// Stages with autoDeploy get a fresh deployment whenever the API's configuration changes.
     fn auto_deploy(&mut self, ctx: &mut Ctx<'_>) {
-        if self.routes.is_empty() {
+        if !self.has_routes() {
             return;
         }
         let names: Vec<String> = self
@@ -255,21 +270,6 @@ impl Stage {
         }
         if let Some(d) = &self.description {
             v["description"] = json!(d);
-        }
-        v
-    }
-}
-
-impl Route {
-    fn json(&self) -> Value {
-        let mut v = json!({
-            "apiKeyRequired": false,
-            "authorizationType": "NONE",
-            "routeId": self.route_id,
-            "routeKey": self.route_key,
-        });
-        if let Some(t) = &self.target {
-            v["target"] = json!(t);
         }
         v
     }
@@ -344,7 +344,7 @@ impl State {
             route_selection_expression: rse,
             description,
             created_ms: ctx.now_ms,
-            routes: BTreeMap::new(),
+            objects: Store::new(),
             stages: BTreeMap::new(),
             deployments: Vec::new(),
         };
@@ -367,37 +367,77 @@ impl State {
         Ok((204, Value::Null))
     }
 
-    pub fn create_route(&mut self, ctx: &mut Ctx<'_>, api_id: &str, body: &Value) -> OpResult {
-        let api = self.api_mut(api_id)?;
-        let key = str_field(body, "routeKey")?.ok_or_else(|| ApiError::bad_request("RouteKey is required"))?;
-        check_len("routeKey", key, 1, 256)?;
-        if api.routes.values().any(|r| r.route_key == key) {
-            return Err(ApiError::conflict(format!("Route with key {key} already exists for this API")));
+    /// The place of an object of `spec` under `api_id` (and `parent`, for child kinds), checking
+    /// that the API and the owner exist.
+    fn place<'a>(&'a self, spec: &Spec, api_id: &'a str, parent: Option<&'a str>) -> Result<Place<'a>, ApiError> {
+        let api = self.api(api_id)?;
+        if let (Some(owner), Some(id)) = (spec.parent.and_then(objects::spec), parent)
+            && !api.objects.get(owner.plural).is_some_and(|m| m.contains_key(id))
+        {
+            return Err(objects::not_found(owner, api_id, id));
         }
-        let route = Route {
-            route_id: (ctx.new_id)(7),
-            route_key: key.to_string(),
-            target: str_field(body, "target")?.map(str::to_string),
+        Ok(Place {
+            api_id,
+            protocol: &api.protocol_type,
+            parent,
+        })
+    }
+
+    /// Runs a change on the API's configuration objects; stages with autoDeploy follow it.
+    fn change_objects<T>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        spec: &Spec,
+        api_id: &str,
+        parent: Option<&str>,
+        f: impl FnOnce(&mut Store, &Place<'_>, &mut dyn FnMut(usize) -> String) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let protocol = self.place(spec, api_id, parent)?.protocol.to_string();
+        let api = self.api_mut(api_id)?;
+        let place = Place {
+            api_id,
+            protocol: &protocol,
+            parent,
         };
-        let out = route.json();
-        api.routes.insert(route.route_id.clone(), route);
+        let out = f(&mut api.objects, &place, &mut *ctx.new_id)?;
         api.auto_deploy(ctx);
+        Ok(out)
+    }
+
+    pub fn create_object(&mut self, ctx: &mut Ctx<'_>, spec: &Spec, api_id: &str, parent: Option<&str>, body: &Value) -> OpResult {
+        let out = self.change_objects(ctx, spec, api_id, parent, |store, place, new_id| {
+            objects::create(store, spec, place, body, new_id)
+        })?;
         Ok((201, out))
     }
 
-    pub fn get_routes(&self, api_id: &str, max: Option<&str>, token: Option<&str>) -> OpResult {
-        paginate(self.api(api_id)?.routes.values().map(Route::json).collect(), max, token)
+    pub fn get_object(&self, spec: &Spec, api_id: &str, parent: Option<&str>, id: &str) -> OpResult {
+        let place = self.place(spec, api_id, parent)?;
+        Ok((200, objects::get(&self.api(api_id)?.objects, spec, &place, id)?))
     }
 
-    pub fn delete_route(&mut self, ctx: &mut Ctx<'_>, api_id: &str, route_id: &str) -> OpResult {
-        let api = self.api_mut(api_id)?;
-        if api.routes.remove(route_id).is_none() {
-            return Err(ApiError::not_found(
-                "Route",
-                format!("Invalid Route identifier specified {api_id}:{route_id}"),
-            ));
-        }
-        api.auto_deploy(ctx);
+    pub fn get_objects(&self, spec: &Spec, api_id: &str, parent: Option<&str>, max: Option<&str>, token: Option<&str>) -> OpResult {
+        self.place(spec, api_id, parent)?;
+        paginate(objects::list(&self.api(api_id)?.objects, spec, parent), max, token)
+    }
+
+    pub fn update_object(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        spec: &Spec,
+        api_id: &str,
+        parent: Option<&str>,
+        id: &str,
+        body: &Value,
+    ) -> OpResult {
+        let out = self.change_objects(ctx, spec, api_id, parent, |store, place, _| {
+            objects::update(store, spec, place, id, body)
+        })?;
+        Ok((200, out))
+    }
+
+    pub fn delete_object(&mut self, ctx: &mut Ctx<'_>, spec: &Spec, api_id: &str, parent: Option<&str>, id: &str) -> OpResult {
+        self.change_objects(ctx, spec, api_id, parent, |store, place, _| objects::delete(store, spec, place, id))?;
         Ok((204, Value::Null))
     }
 
@@ -459,6 +499,9 @@ impl State {
         }
         let auto_deploy = bool_field(body, "autoDeploy")?;
         let stage = api.stage_mut(name)?;
+        if deployment_id.is_some() && auto_deploy.unwrap_or(stage.auto_deploy) {
+            return Err(auto_deploy_refusal(name));
+        }
         if deployment_id.is_some() {
             stage.deployment_id = deployment_id;
         }
@@ -496,9 +539,11 @@ impl State {
         let stage_name = str_field(body, "stageName")?.map(str::to_string);
         if let Some(s) = &stage_name {
             check_len("stageName", s, 1, 128)?;
-            api.stage_mut(s)?;
+            if api.stage_mut(s)?.auto_deploy && ctx.refuse_deploy_to_auto_stage {
+                return Err(auto_deploy_refusal(s));
+            }
         }
-        if api.routes.is_empty() {
+        if !api.has_routes() {
             return Err(ApiError::bad_request("Unable to deploy API because no routes exist in this API"));
         }
         let idx = api.add_deployment(ctx, description, false);
@@ -529,6 +574,29 @@ impl State {
             api.deployments[idx].description = Some(d.to_string());
         }
         Ok((200, api.deployments[idx].json(ctx.now_ms)))
+    }
+
+    /// What a stage serves now: its deployment and the configuration that deployment froze.
+    pub fn serving(&self, api_id: &str, stage: &str) -> OpResult {
+        let api = self.api(api_id)?;
+        let st = api
+            .stages
+            .get(stage)
+            .ok_or_else(|| ApiError::not_found("Stage", format!("Invalid stage identifier specified {api_id}:{stage}")))?;
+        let Some(id) = &st.deployment_id else {
+            return Ok((200, json!({"stageName": stage, "routeKeys": []})));
+        };
+        let d = &api.deployments[api.deployment_index(id)?];
+        let keys: Vec<Value> = d.snapshot["routes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("routeKey").cloned())
+            .collect();
+        Ok((
+            200,
+            json!({"stageName": stage, "deploymentId": id, "routeKeys": keys, "snapshot": d.snapshot}),
+        ))
     }
 
     pub fn delete_deployment(&mut self, ctx: &Ctx<'_>, api_id: &str, id: &str) -> OpResult {

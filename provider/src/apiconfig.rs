@@ -1,0 +1,208 @@
+//! Reads the configuration of an API that a deployment snapshots, through the paged Get* calls
+//! (each page paced by the shared limiter and retried like every call), and turns it into the
+//! canonical items of [`crate::fingerprint`]. Kept beside the deployment calls of [`crate::cloud`],
+//! not inside them.
+
+use aws_sdk_apigatewayv2::types::{
+    Authorizer, Integration, IntegrationResponse, JwtConfiguration, Model, ParameterConstraints, Route, RouteResponse, TlsConfig,
+};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use tokio::time::Instant;
+
+use crate::cloud::{AwsError, Cloud};
+use crate::fingerprint::{self, Fingerprint, Item};
+
+/// The live configuration of an API: its protocol and the items.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub protocol: String,
+    pub items: Vec<Item>,
+}
+
+impl ApiConfig {
+    pub fn fingerprint(&self) -> Fingerprint {
+        fingerprint::fingerprint(&self.items)
+    }
+}
+
+fn s(v: Option<&str>) -> Option<Value> {
+    v.map(Value::from)
+}
+
+fn list(v: &[String]) -> Option<Value> {
+    Some(json!(v))
+}
+
+fn map(v: Option<&HashMap<String, String>>) -> Option<Value> {
+    v.map(|m| Value::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<_, _>>()))
+}
+
+fn constraints(v: Option<&HashMap<String, ParameterConstraints>>) -> Option<Value> {
+    v.map(|m| {
+        Value::Object(
+            m.iter()
+                .map(|(k, c)| (k.clone(), json!({ "required": c.required() })))
+                .collect::<Map<_, _>>(),
+        )
+    })
+}
+
+fn nested(v: Option<&HashMap<String, HashMap<String, String>>>) -> Option<Value> {
+    v.map(|m| {
+        Value::Object(
+            m.iter()
+                .map(|(k, inner)| (k.clone(), map(Some(inner)).unwrap_or(Value::Null)))
+                .collect::<Map<_, _>>(),
+        )
+    })
+}
+
+fn jwt(v: Option<&JwtConfiguration>) -> Option<Value> {
+    v.map(|j| json!({ "audience": j.audience(), "issuer": j.issuer() }))
+}
+
+fn tls(v: Option<&TlsConfig>) -> Option<Value> {
+    v.map(|t| json!({ "serverNameToVerify": t.server_name_to_verify() }))
+}
+
+fn route_item(r: &Route) -> Item {
+    let key = r.route_key().unwrap_or_default();
+    let mut i = Item::new(format!("route {key}"));
+    i.put("apiKeyRequired", r.api_key_required().map(Value::from));
+    i.put("authorizationScopes", list(r.authorization_scopes()));
+    i.put("authorizationType", s(r.authorization_type().map(|t| t.as_str())));
+    i.put("authorizerId", s(r.authorizer_id()));
+    i.put("modelSelectionExpression", s(r.model_selection_expression()));
+    i.put("operationName", s(r.operation_name()));
+    i.put("requestModels", map(r.request_models()));
+    i.put("requestParameters", constraints(r.request_parameters()));
+    i.put("routeKey", s(r.route_key()));
+    i.put("routeResponseSelectionExpression", s(r.route_response_selection_expression()));
+    i.put("target", s(r.target()));
+    i
+}
+
+fn integration_item(x: &Integration) -> Item {
+    let mut i = Item::new(format!("integration {}", x.integration_id().unwrap_or_default()));
+    i.put("connectionId", s(x.connection_id()));
+    i.put("connectionType", s(x.connection_type().map(|t| t.as_str())));
+    i.put("contentHandlingStrategy", s(x.content_handling_strategy().map(|t| t.as_str())));
+    i.put("credentialsArn", s(x.credentials_arn()));
+    i.put("description", s(x.description()));
+    i.put("integrationMethod", s(x.integration_method()));
+    i.put(
+        "integrationResponseSelectionExpression",
+        s(x.integration_response_selection_expression()),
+    );
+    i.put("integrationSubtype", s(x.integration_subtype()));
+    i.put("integrationType", s(x.integration_type().map(|t| t.as_str())));
+    i.put("integrationUri", s(x.integration_uri()));
+    i.put("passthroughBehavior", s(x.passthrough_behavior().map(|t| t.as_str())));
+    i.put("payloadFormatVersion", s(x.payload_format_version()));
+    i.put("requestParameters", map(x.request_parameters()));
+    i.put("requestTemplates", map(x.request_templates()));
+    i.put("responseParameters", nested(x.response_parameters()));
+    i.put("templateSelectionExpression", s(x.template_selection_expression()));
+    i.put("timeoutInMillis", x.timeout_in_millis().map(Value::from));
+    i.put("tlsConfig", tls(x.tls_config()));
+    i
+}
+
+fn authorizer_item(a: &Authorizer) -> Item {
+    let mut i = Item::new(format!("authorizer {}", a.authorizer_id().unwrap_or_default()));
+    i.put("authorizerCredentialsArn", s(a.authorizer_credentials_arn()));
+    i.put("authorizerPayloadFormatVersion", s(a.authorizer_payload_format_version()));
+    i.put(
+        "authorizerResultTtlInSeconds",
+        a.authorizer_result_ttl_in_seconds().map(Value::from),
+    );
+    i.put("authorizerType", s(a.authorizer_type().map(|t| t.as_str())));
+    i.put("authorizerUri", s(a.authorizer_uri()));
+    i.put("enableSimpleResponses", a.enable_simple_responses().map(Value::from));
+    i.put("identitySource", list(a.identity_source()));
+    i.put("identityValidationExpression", s(a.identity_validation_expression()));
+    i.put("jwtConfiguration", jwt(a.jwt_configuration()));
+    i.put("name", s(a.name()));
+    i
+}
+
+fn model_item(m: &Model) -> Item {
+    let mut i = Item::new(format!("model {}", m.name().unwrap_or_default()));
+    i.put("contentType", s(m.content_type()));
+    i.put("description", s(m.description()));
+    i.put("name", s(m.name()));
+    i.put("schema", s(m.schema()));
+    i
+}
+
+fn route_response_item(route_key: &str, r: &RouteResponse) -> Item {
+    let mut i = Item::new(format!("route {route_key} response {}", r.route_response_key().unwrap_or_default()));
+    i.put("modelSelectionExpression", s(r.model_selection_expression()));
+    i.put("responseModels", map(r.response_models()));
+    i.put("responseParameters", constraints(r.response_parameters()));
+    i.put("routeResponseKey", s(r.route_response_key()));
+    i
+}
+
+fn integration_response_item(integration: &str, r: &IntegrationResponse) -> Item {
+    let mut i = Item::new(format!(
+        "integration {integration} response {}",
+        r.integration_response_key().unwrap_or_default()
+    ));
+    i.put("contentHandlingStrategy", s(r.content_handling_strategy().map(|t| t.as_str())));
+    i.put("integrationResponseKey", s(r.integration_response_key()));
+    i.put("responseParameters", map(r.response_parameters()));
+    i.put("responseTemplates", map(r.response_templates()));
+    i.put("templateSelectionExpression", s(r.template_selection_expression()));
+    i
+}
+
+/// Lists one paged collection: `$op` is the client's Get* builder with its path parameters set.
+macro_rules! list_pages {
+    ($cloud:expr, $deadline:expr, |$client:ident| $op:expr) => {{
+        $cloud
+            .list_all($deadline, |token| async move {
+                let $client = $cloud.client();
+                let out = $op.set_next_token(token).send().await.map_err(AwsError::from_sdk)?;
+                Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+            })
+            .await?
+    }};
+}
+
+impl Cloud {
+    /// Reads what a deployment of `api_id` would snapshot now. NotFound and every other AWS error
+    /// come back as errors: a configuration that cannot be read is never taken as unchanged.
+    pub async fn api_config(&self, api_id: &str, deadline: Instant) -> Result<ApiConfig, AwsError> {
+        let api = self
+            .call(deadline, || async {
+                self.client().get_api().api_id(api_id).send().await.map_err(AwsError::from_sdk)
+            })
+            .await?;
+        let protocol = api.protocol_type().map(|p| p.as_str().to_string()).unwrap_or_else(|| "HTTP".into());
+        let routes = list_pages!(self, deadline, |c| c.get_routes().api_id(api_id));
+        let integrations = list_pages!(self, deadline, |c| c.get_integrations().api_id(api_id));
+        let authorizers = list_pages!(self, deadline, |c| c.get_authorizers().api_id(api_id));
+        let mut items: Vec<Item> = routes.iter().map(route_item).collect();
+        items.extend(integrations.iter().map(integration_item));
+        items.extend(authorizers.iter().map(authorizer_item));
+        if protocol == "WEBSOCKET" {
+            let models = list_pages!(self, deadline, |c| c.get_models().api_id(api_id));
+            items.extend(models.iter().map(model_item));
+            for r in &routes {
+                let (Some(route_id), Some(key)) = (r.route_id(), r.route_key()) else {
+                    continue;
+                };
+                let responses = list_pages!(self, deadline, |c| c.get_route_responses().api_id(api_id).route_id(route_id));
+                items.extend(responses.iter().map(|x| route_response_item(key, x)));
+            }
+            for x in &integrations {
+                let Some(id) = x.integration_id() else { continue };
+                let responses = list_pages!(self, deadline, |c| c.get_integration_responses().api_id(api_id).integration_id(id));
+                items.extend(responses.iter().map(|r| integration_response_item(id, r)));
+            }
+        }
+        Ok(ApiConfig { protocol, items })
+    }
+}
