@@ -174,19 +174,22 @@ impl Ctx<'_> {
                 recorded.set(API_FINGERPRINT, Val::Str(fp.digest));
                 recorded.set(API_FINGERPRINT_PARTS, Val::Map(fp.parts));
             }
-            Err(e) if redeploys(inputs) => {
-                return Err(aws_failure(
-                    "Reading the API's configuration (redeployOnApiChange) before creating",
-                    &api_id,
-                    None,
-                    &e,
-                ));
-            }
-            Err(e) => {
+            // Without the option a policy that only lacks the Get* permissions costs the
+            // fingerprint, not the deployment; any other failure (credentials, a missing API)
+            // would fail the create as well, so it fails here, before anything exists.
+            Err(e) if !redeploys(inputs) && e.is("AccessDeniedException") => {
                 let msg = format!(
                     "could not read the configuration of API {api_id} ({e}); this deployment records no fingerprint, so refresh cannot tell when the API moves on"
                 );
                 self.engine.warn(self.urn, &msg).await;
+            }
+            Err(e) => {
+                return Err(aws_failure(
+                    "Reading the API's configuration (for the deployment's fingerprint) before creating",
+                    &api_id,
+                    None,
+                    &e,
+                ));
             }
         }
         let created = self

@@ -69,6 +69,14 @@ export class Deployment extends pulumi.CustomResource {
     }
 
     /**
+     * The fingerprint (`v1:` and a SHA-256) of the API configuration this deployment was created from. Recorded at creation only; absent for imported deployments and for those created before version 0.2.0.
+     */
+    declare public /*out*/ readonly apiFingerprint: pulumi.Output<string | undefined>;
+    /**
+     * Per item of the fingerprinted configuration (for example `route GET /users`, `integration 4f2a1bc`), short hashes of its fields, so changes can be named.
+     */
+    declare public /*out*/ readonly apiFingerprintParts: pulumi.Output<{[key: string]: string} | undefined>;
+    /**
      * The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.
      */
     declare public readonly apiId: pulumi.Output<string>;
@@ -88,6 +96,10 @@ export class Deployment extends pulumi.CustomResource {
      * A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
      */
     declare public readonly description: pulumi.Output<string | undefined>;
+    /**
+     * When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+     */
+    declare public readonly redeployOnApiChange: pulumi.Output<boolean | undefined>;
     /**
      * The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
      */
@@ -113,17 +125,23 @@ export class Deployment extends pulumi.CustomResource {
             }
             resourceInputs["apiId"] = args?.apiId;
             resourceInputs["description"] = args?.description;
+            resourceInputs["redeployOnApiChange"] = (args?.redeployOnApiChange) ?? false;
             resourceInputs["stageName"] = args?.stageName;
             resourceInputs["triggers"] = args?.triggers;
+            resourceInputs["apiFingerprint"] = undefined /*out*/;
+            resourceInputs["apiFingerprintParts"] = undefined /*out*/;
             resourceInputs["autoDeployed"] = undefined /*out*/;
             resourceInputs["createdDate"] = undefined /*out*/;
             resourceInputs["deploymentStatus"] = undefined /*out*/;
         } else {
+            resourceInputs["apiFingerprint"] = undefined /*out*/;
+            resourceInputs["apiFingerprintParts"] = undefined /*out*/;
             resourceInputs["apiId"] = undefined /*out*/;
             resourceInputs["autoDeployed"] = undefined /*out*/;
             resourceInputs["createdDate"] = undefined /*out*/;
             resourceInputs["deploymentStatus"] = undefined /*out*/;
             resourceInputs["description"] = undefined /*out*/;
+            resourceInputs["redeployOnApiChange"] = undefined /*out*/;
             resourceInputs["stageName"] = undefined /*out*/;
             resourceInputs["triggers"] = undefined /*out*/;
         }
@@ -146,6 +164,10 @@ export interface DeploymentArgs {
      * A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
      */
     description?: pulumi.Input<string | undefined>;
+    /**
+     * When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+     */
+    redeployOnApiChange?: pulumi.Input<boolean | undefined>;
     /**
      * The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
      */

@@ -40,6 +40,10 @@ import (
 type Deployment struct {
 	pulumi.CustomResourceState
 
+	// The fingerprint (`v1:` and a SHA-256) of the API configuration this deployment was created from. Recorded at creation only; absent for imported deployments and for those created before version 0.2.0.
+	ApiFingerprint pulumi.StringPtrOutput `pulumi:"apiFingerprint"`
+	// Per item of the fingerprinted configuration (for example `route GET /users`, `integration 4f2a1bc`), short hashes of its fields, so changes can be named.
+	ApiFingerprintParts pulumi.StringMapOutput `pulumi:"apiFingerprintParts"`
 	// The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.
 	ApiId pulumi.StringOutput `pulumi:"apiId"`
 	// Whether API Gateway created this deployment automatically for a stage with autoDeploy.
@@ -50,6 +54,8 @@ type Deployment struct {
 	DeploymentStatus pulumi.StringOutput `pulumi:"deploymentStatus"`
 	// A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
 	Description pulumi.StringPtrOutput `pulumi:"description"`
+	// When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+	RedeployOnApiChange pulumi.BoolPtrOutput `pulumi:"redeployOnApiChange"`
 	// The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
 	StageName pulumi.StringPtrOutput `pulumi:"stageName"`
 	// Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
@@ -65,6 +71,9 @@ func NewDeployment(ctx *pulumi.Context,
 
 	if args.ApiId == nil {
 		return nil, errors.New("invalid value for required argument 'ApiId'")
+	}
+	if args.RedeployOnApiChange == nil {
+		args.RedeployOnApiChange = pulumi.BoolPtr(false)
 	}
 	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
 		"apiId",
@@ -115,6 +124,8 @@ type deploymentArgs struct {
 	ApiId string `pulumi:"apiId"`
 	// A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
 	Description *string `pulumi:"description"`
+	// When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+	RedeployOnApiChange *bool `pulumi:"redeployOnApiChange"`
 	// The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
 	StageName *string `pulumi:"stageName"`
 	// Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
@@ -127,6 +138,8 @@ type DeploymentArgs struct {
 	ApiId pulumi.StringInput
 	// A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
 	Description pulumi.StringPtrInput
+	// When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+	RedeployOnApiChange pulumi.BoolPtrInput
 	// The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
 	StageName pulumi.StringPtrInput
 	// Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
@@ -220,6 +233,16 @@ func (o DeploymentOutput) ToDeploymentOutputWithContext(ctx context.Context) Dep
 	return o
 }
 
+// The fingerprint (`v1:` and a SHA-256) of the API configuration this deployment was created from. Recorded at creation only; absent for imported deployments and for those created before version 0.2.0.
+func (o DeploymentOutput) ApiFingerprint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Deployment) pulumi.StringPtrOutput { return v.ApiFingerprint }).(pulumi.StringPtrOutput)
+}
+
+// Per item of the fingerprinted configuration (for example `route GET /users`, `integration 4f2a1bc`), short hashes of its fields, so changes can be named.
+func (o DeploymentOutput) ApiFingerprintParts() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Deployment) pulumi.StringMapOutput { return v.ApiFingerprintParts }).(pulumi.StringMapOutput)
+}
+
 // The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.
 func (o DeploymentOutput) ApiId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Deployment) pulumi.StringOutput { return v.ApiId }).(pulumi.StringOutput)
@@ -243,6 +266,11 @@ func (o DeploymentOutput) DeploymentStatus() pulumi.StringOutput {
 // A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
 func (o DeploymentOutput) Description() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Deployment) pulumi.StringPtrOutput { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+// When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+func (o DeploymentOutput) RedeployOnApiChange() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Deployment) pulumi.BoolPtrOutput { return v.RedeployOnApiChange }).(pulumi.BoolPtrOutput)
 }
 
 // The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.

@@ -21,6 +21,7 @@ class DeploymentArgs:
     def __init__(__self__, *,
                  api_id: pulumi.Input[_builtins.str],
                  description: pulumi.Input[Optional[_builtins.str]] = None,
+                 redeploy_on_api_change: pulumi.Input[Optional[_builtins.bool]] = None,
                  stage_name: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
         """
@@ -28,12 +29,17 @@ class DeploymentArgs:
 
         :param pulumi.Input[_builtins.str] api_id: The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.
         :param pulumi.Input[_builtins.str] description: A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
+        :param pulumi.Input[_builtins.bool] redeploy_on_api_change: When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
         :param pulumi.Input[_builtins.str] stage_name: The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
         """
         pulumi.set(__self__, "api_id", api_id)
         if description is not None:
             pulumi.set(__self__, "description", description)
+        if redeploy_on_api_change is None:
+            redeploy_on_api_change = False
+        if redeploy_on_api_change is not None:
+            pulumi.set(__self__, "redeploy_on_api_change", redeploy_on_api_change)
         if stage_name is not None:
             pulumi.set(__self__, "stage_name", stage_name)
         if triggers is not None:
@@ -62,6 +68,18 @@ class DeploymentArgs:
     @description.setter
     def description(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "description", value)
+
+    @_builtins.property
+    @pulumi.getter(name="redeployOnApiChange")
+    def redeploy_on_api_change(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+        """
+        return pulumi.get(self, "redeploy_on_api_change")
+
+    @redeploy_on_api_change.setter
+    def redeploy_on_api_change(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "redeploy_on_api_change", value)
 
     @_builtins.property
     @pulumi.getter(name="stageName")
@@ -96,6 +114,7 @@ class Deployment(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  api_id: pulumi.Input[Optional[_builtins.str]] = None,
                  description: pulumi.Input[Optional[_builtins.str]] = None,
+                 redeploy_on_api_change: pulumi.Input[Optional[_builtins.bool]] = None,
                  stage_name: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
@@ -130,6 +149,7 @@ class Deployment(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] api_id: The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.
         :param pulumi.Input[_builtins.str] description: A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
+        :param pulumi.Input[_builtins.bool] redeploy_on_api_change: When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
         :param pulumi.Input[_builtins.str] stage_name: The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
         """
@@ -183,6 +203,7 @@ class Deployment(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  api_id: pulumi.Input[Optional[_builtins.str]] = None,
                  description: pulumi.Input[Optional[_builtins.str]] = None,
+                 redeploy_on_api_change: pulumi.Input[Optional[_builtins.bool]] = None,
                  stage_name: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
@@ -198,8 +219,13 @@ class Deployment(pulumi.CustomResource):
                 raise TypeError("Missing required property 'api_id'")
             __props__.__dict__["api_id"] = api_id
             __props__.__dict__["description"] = description
+            if redeploy_on_api_change is None:
+                redeploy_on_api_change = False
+            __props__.__dict__["redeploy_on_api_change"] = redeploy_on_api_change
             __props__.__dict__["stage_name"] = stage_name
             __props__.__dict__["triggers"] = triggers
+            __props__.__dict__["api_fingerprint"] = None
+            __props__.__dict__["api_fingerprint_parts"] = None
             __props__.__dict__["auto_deployed"] = None
             __props__.__dict__["created_date"] = None
             __props__.__dict__["deployment_status"] = None
@@ -227,11 +253,14 @@ class Deployment(pulumi.CustomResource):
 
         __props__ = DeploymentArgs.__new__(DeploymentArgs)
 
+        __props__.__dict__["api_fingerprint"] = None
+        __props__.__dict__["api_fingerprint_parts"] = None
         __props__.__dict__["api_id"] = None
         __props__.__dict__["auto_deployed"] = None
         __props__.__dict__["created_date"] = None
         __props__.__dict__["deployment_status"] = None
         __props__.__dict__["description"] = None
+        __props__.__dict__["redeploy_on_api_change"] = None
         __props__.__dict__["stage_name"] = None
         __props__.__dict__["triggers"] = None
         return Deployment(resource_name, opts=opts, __props__=__props__)
@@ -241,6 +270,22 @@ class Deployment(pulumi.CustomResource):
             opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
         __props__: dict = {}
         return pulumi.runtime.exists_resource(None, 'aws-apigatewayv2:index:Deployment', id, __props__, opts or pulumi.ResourceOptions())
+
+    @_builtins.property
+    @pulumi.getter(name="apiFingerprint")
+    def api_fingerprint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The fingerprint (`v1:` and a SHA-256) of the API configuration this deployment was created from. Recorded at creation only; absent for imported deployments and for those created before version 0.2.0.
+        """
+        return pulumi.get(self, "api_fingerprint")
+
+    @_builtins.property
+    @pulumi.getter(name="apiFingerprintParts")
+    def api_fingerprint_parts(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+        """
+        Per item of the fingerprinted configuration (for example `route GET /users`, `integration 4f2a1bc`), short hashes of its fields, so changes can be named.
+        """
+        return pulumi.get(self, "api_fingerprint_parts")
 
     @_builtins.property
     @pulumi.getter(name="apiId")
@@ -281,6 +326,14 @@ class Deployment(pulumi.CustomResource):
         A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
         """
         return pulumi.get(self, "description")
+
+    @_builtins.property
+    @pulumi.getter(name="redeployOnApiChange")
+    def redeploy_on_api_change(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+        """
+        return pulumi.get(self, "redeploy_on_api_change")
 
     @_builtins.property
     @pulumi.getter(name="stageName")

@@ -310,6 +310,15 @@ impl Emulator {
             .unwrap_or_default()
     }
 
+    /// What stage `stage` of `api_id` serves: `{deploymentId, routeKeys, snapshot}` (the admin
+    /// endpoint's answer), or the AWS error as `{error}`.
+    pub fn serving(&self, api_id: &str, stage: &str) -> Value {
+        match self.with_state(false, |st, _| st.serving(api_id, stage)) {
+            Ok((_, v)) => v,
+            Err(e) => json!({"error": e.message}),
+        }
+    }
+
     /// Forgets every object, fault and counter; quotas start afresh.
     pub fn reset(&self) {
         let mut inner = self.lock();
