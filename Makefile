@@ -22,7 +22,14 @@ export PULUMI_TOOLS_BIN := $(TOOLS_BIN)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export SDK_PYTHON := $(SDK_VENV)/bin/python
 
-.PHONY: bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
+## The previous release's plugin archive, built from its commit, for the upgrade test.
+PREV_VERSION := 0.1.0
+PREV_COMMIT := 73f3aced9b85b7c85cb3cb3aecefe14f41d3013a
+PREV_DIR := $(CURDIR)/target/prev-release
+PREV_ARCHIVE := $(PREV_DIR)/pulumi-resource-aws-apigatewayv2-v$(PREV_VERSION)-linux-amd64.tar.gz
+export PREV_RELEASE_ARCHIVE := $(PREV_ARCHIVE)
+
+.PHONY: prev-release bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
 
 build:
 	cargo build --workspace
@@ -100,7 +107,14 @@ test-rust: build
 test-conformance: build venv
 	cd tests/conformance && $(VENV)/bin/python -m pytest -q
 
-test-e2e: build tools test-sdks
+prev-release: $(PREV_ARCHIVE)
+$(PREV_ARCHIVE):
+	rm -rf $(PREV_DIR)/src && mkdir -p $(PREV_DIR)/src
+	git archive $(PREV_COMMIT) | tar -x -C $(PREV_DIR)/src
+	cd $(PREV_DIR)/src && CARGO_TARGET_DIR=$(PREV_DIR)/target cargo build --quiet -p pulumi-resource-aws-apigatewayv2
+	$(PREV_DIR)/src/scripts/package.sh $(PREV_DIR)/target/debug/pulumi-resource-aws-apigatewayv2 $(PREV_DIR) $(PREV_VERSION) >/dev/null
+
+test-e2e: build tools test-sdks prev-release
 	cargo test -p integration-tests --test e2e_pulumi --test e2e_sdks -- --test-threads 2
 
 ## Everything CI runs.

@@ -221,3 +221,84 @@ def test_admin_endpoints(emulator):
     admin(emulator, "DELETE", "faults")
     admin(emulator, "POST", "reset")
     assert c.get_apis()["Items"] == []
+
+
+def test_configuration_objects_match_the_model(emulator):
+    """Routes, integrations, authorizers, models, route and integration responses: Create, Get,
+    list (paged), Update and Delete answer in their model's shapes, status codes and errors."""
+    c = make_client(emulator)
+    rec = Recorder(c)
+    api = c.create_api(Name="ws", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+    integ = c.create_integration(ApiId=api, IntegrationType="MOCK")
+    iid = integ["IntegrationId"]
+    assert integ["TimeoutInMillis"] == 29000
+    c.get_integration(ApiId=api, IntegrationId=iid)
+    c.update_integration(ApiId=api, IntegrationId=iid, Description="mock")
+    route = c.create_route(ApiId=api, RouteKey="$default", Target=f"integrations/{iid}")
+    rid = route["RouteId"]
+    c.get_route(ApiId=api, RouteId=rid)
+    c.update_route(ApiId=api, RouteId=rid, OperationName="send")
+    with pytest.raises(botocore.exceptions.ClientError) as bad:
+        c.update_route(ApiId=api, RouteId=rid, Target="integrations/nope")
+    assert error_code(bad) == "BadRequestException"
+    auth = c.create_authorizer(
+        ApiId=api, AuthorizerType="REQUEST", IdentitySource=["route.request.header.Auth"], Name="a",
+        AuthorizerUri="arn:aws:apigateway:us-east-1:lambda:path/fn",
+    )
+    c.get_authorizer(ApiId=api, AuthorizerId=auth["AuthorizerId"])
+    c.update_authorizer(ApiId=api, AuthorizerId=auth["AuthorizerId"], AuthorizerResultTtlInSeconds=0)
+    with pytest.raises(botocore.exceptions.ClientError) as dup:
+        c.create_authorizer(ApiId=api, AuthorizerType="REQUEST", IdentitySource=["x"], Name="a")
+    assert error_code(dup) == "ConflictException"
+    model = c.create_model(ApiId=api, Name="Msg", Schema="{}")
+    c.get_model(ApiId=api, ModelId=model["ModelId"])
+    c.update_model(ApiId=api, ModelId=model["ModelId"], Description="d")
+    rr = c.create_route_response(ApiId=api, RouteId=rid, RouteResponseKey="$default")
+    c.get_route_response(ApiId=api, RouteId=rid, RouteResponseId=rr["RouteResponseId"])
+    c.update_route_response(ApiId=api, RouteId=rid, RouteResponseId=rr["RouteResponseId"], ModelSelectionExpression="x")
+    ir = c.create_integration_response(ApiId=api, IntegrationId=iid, IntegrationResponseKey="$default")
+    c.get_integration_response(ApiId=api, IntegrationId=iid, IntegrationResponseId=ir["IntegrationResponseId"])
+    c.update_integration_response(
+        ApiId=api, IntegrationId=iid, IntegrationResponseId=ir["IntegrationResponseId"], ResponseTemplates={"a": "b"}
+    )
+    for op, kw, key in [
+        ("get_integrations", {}, "Items"),
+        ("get_authorizers", {}, "Items"),
+        ("get_models", {}, "Items"),
+        ("get_route_responses", {"RouteId": rid}, "Items"),
+        ("get_integration_responses", {"IntegrationId": iid}, "Items"),
+    ]:
+        assert len(getattr(c, op)(ApiId=api, **kw)[key]) == 1, op
+    for i in range(3):
+        c.create_route(ApiId=api, RouteKey=f"r{i}")
+    pages = c.get_paginator("get_routes").paginate(ApiId=api, PaginationConfig={"PageSize": 2})
+    assert sorted(r["RouteKey"] for p in pages for r in p["Items"]) == ["$default", "r0", "r1", "r2"]
+    with pytest.raises(botocore.exceptions.ClientError) as missing:
+        c.get_integration(ApiId=api, IntegrationId="nope")
+    assert error_code(missing) == "NotFoundException"
+    c.delete_integration_response(ApiId=api, IntegrationId=iid, IntegrationResponseId=ir["IntegrationResponseId"])
+    c.delete_route_response(ApiId=api, RouteId=rid, RouteResponseId=rr["RouteResponseId"])
+    c.delete_model(ApiId=api, ModelId=model["ModelId"])
+    c.delete_authorizer(ApiId=api, AuthorizerId=auth["AuthorizerId"])
+    c.delete_route(ApiId=api, RouteId=rid)
+    c.delete_integration(ApiId=api, IntegrationId=iid)
+    ops = {name for name, _ in rec.checked}
+    assert len(ops) == 31, sorted(ops)  # 6 kinds x 5 operations, and CreateApi
+
+
+def test_auto_deploy_stage_refuses_deployment_ids(emulator):
+    """A stage with autoDeploy refuses a deployment id (UpdateStage) and, by default, a
+    CreateDeployment naming it; the admin endpoint tells what a stage serves."""
+    c = make_client(emulator)
+    api_id, _ = fixture(c)
+    c.create_stage(ApiId=api_id, StageName="live", AutoDeploy=True)
+    dep = c.get_stage(ApiId=api_id, StageName="live")["DeploymentId"]  # made by autoDeploy
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        c.update_stage(ApiId=api_id, StageName="live", DeploymentId=dep)
+    assert error_code(refused) == "BadRequestException"
+    assert "AutoDeploy is enabled" in refused.value.response["Error"]["Message"]
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        c.create_deployment(ApiId=api_id, StageName="live")
+    assert error_code(refused) == "BadRequestException"
+    served = admin(emulator, "GET", f"apis/{api_id}/stages/live/serving")
+    assert served["routeKeys"] == ["GET /pets"] and served["deploymentId"]

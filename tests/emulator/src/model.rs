@@ -587,12 +587,13 @@ impl State {
             return Ok((200, json!({"stageName": stage, "routeKeys": []})));
         };
         let d = &api.deployments[api.deployment_index(id)?];
-        let keys: Vec<Value> = d.snapshot["routes"]
+        let mut keys: Vec<String> = d.snapshot["routes"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|r| r.get("routeKey").cloned())
+            .filter_map(|r| r.get("routeKey").and_then(Value::as_str).map(str::to_string))
             .collect();
+        keys.sort();
         Ok((
             200,
             json!({"stageName": stage, "deploymentId": id, "routeKeys": keys, "snapshot": d.snapshot}),

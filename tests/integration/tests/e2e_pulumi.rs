@@ -572,3 +572,161 @@ fn kill_during_delete_then_recover() {
     assert!(p.deployment_ids().is_empty());
     assert!(t.ids().is_empty(), "nothing left behind in AWS");
 }
+
+const FOLLOWING: &str = "      apiId: ${apiId}\n      stageName: prod\n      redeployOnApiChange: true";
+
+fn add_route(t: &Target, key: &str) {
+    t.call(async {
+        t.client
+            .create_route()
+            .api_id(&t.fixture.api_id)
+            .route_key(key)
+            .send()
+            .await
+            .expect("CreateRoute")
+    });
+}
+
+/// Route keys the stage serves now (the emulator's view of the deployment it points at).
+fn served_routes(t: &Target) -> Option<serde_json::Value> {
+    t.em.as_ref()
+        .map(|em| em.emulator.serving(&t.fixture.api_id, "prod")["routeKeys"].clone())
+}
+
+/// redeployOnApiChange: a route added out of band makes preview show the replacement and why,
+/// up replaces and the stage serves the new route; with nothing changed nothing is replaced.
+#[test]
+fn routes_changed_out_of_band_redeploy() {
+    let t = Target::new("follow");
+    let p = t.project("follow", &program(FOLLOWING));
+    p.ok(&["up", "--yes"]);
+    let first = p.outputs()["id"].as_str().unwrap().to_string();
+    p.ok(&["preview", "--expect-no-changes"]);
+    let same = p.ok(&["up", "--yes"]);
+    assert!(!same.stdout.contains("replace"), "{}", same.stdout);
+    assert_eq!(t.ids(), vec![first.clone()], "nothing changed: no new deployment");
+
+    add_route(&t, "GET /users");
+    let preview = p.ok(&["preview", "--diff"]);
+    assert!(
+        preview.stdout.contains("+-aws-apigatewayv2:index:Deployment: (replace)"),
+        "{}",
+        preview.stdout
+    );
+    assert!(preview.text().contains("taken before route GET /users added"), "{}", preview.text());
+    p.ok(&["up", "--yes"]);
+    let second = p.outputs()["id"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+    assert_eq!(t.ids(), vec![second.clone()]);
+    assert_eq!(t.stage_deployment(), Some(second));
+    if let Some(routes) = served_routes(&t) {
+        assert_eq!(
+            routes,
+            serde_json::json!(["GET /hello", "GET /users"]),
+            "{}",
+            t.em.as_ref().unwrap().emulator.serving(&t.fixture.api_id, "prod")
+        );
+    }
+    p.ok(&["preview", "--expect-no-changes"]);
+}
+
+/// Without the option a route added out of band replaces nothing, and refresh warns that the
+/// stage serves a deployment taken before it.
+#[test]
+fn option_off_refresh_warns() {
+    let t = Target::new("warns");
+    let p = t.project("warns", &program(RELEASED));
+    p.ok(&["up", "--yes"]);
+    let id = p.outputs()["id"].as_str().unwrap().to_string();
+    add_route(&t, "GET /users");
+    p.ok(&["preview", "--expect-no-changes"]);
+    let refresh = p.ok(&["refresh", "--yes"]);
+    let expected = format!(
+        "stage prod serves deployment {id} of API {}, taken before route GET /users added; set redeployOnApiChange or change triggers",
+        t.fixture.api_id
+    );
+    assert!(refresh.text().contains(&expected), "{}", refresh.text());
+    assert_eq!(t.ids(), vec![id]);
+}
+
+/// stageName naming an autoDeploy stage fails the up before anything is created.
+#[test]
+fn auto_deploy_stage_refused() {
+    let t = Target::new("autodeploy");
+    t.call(async {
+        t.client
+            .create_stage()
+            .api_id(&t.fixture.api_id)
+            .stage_name("live")
+            .auto_deploy(true)
+            .send()
+            .await
+            .unwrap()
+    });
+    let before = t
+        .deployments()
+        .into_iter()
+        .filter(|d| d.2.as_deref() != Some("Automatic deployment triggered by changes to the Api configuration"))
+        .count();
+    let p = t.project("autodeploy", &program("      apiId: ${apiId}\n      stageName: live"));
+    let up = p.fails(&["up", "--yes"]);
+    assert!(
+        up.text().contains("stage 'live' has autoDeploy enabled") && up.text().contains("drop stageName"),
+        "{}",
+        up.text()
+    );
+    let after = t
+        .deployments()
+        .into_iter()
+        .filter(|d| d.2.as_deref() != Some("Automatic deployment triggered by changes to the Api configuration"))
+        .count();
+    assert_eq!(before, after, "nothing was created");
+}
+
+/// A stack deployed with the previous release's plugin (state without the fingerprint) shows no
+/// change when upgraded; turning redeployOnApiChange on then is an update, never a replacement.
+#[test]
+fn upgrade_from_previous_release() {
+    let Ok(old_archive) = std::env::var("PREV_RELEASE_ARCHIVE") else {
+        eprintln!("skipped: PREV_RELEASE_ARCHIVE is not set (make test-e2e builds it with `make prev-release`)");
+        return;
+    };
+    let t = Target::new("upgrade");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let version = env!("CARGO_PKG_VERSION");
+    let out = target_dir().join("e2e-artifacts").join("upgrade-dist");
+    let packed = std::process::Command::new("bash")
+        .arg("scripts/package.sh")
+        .arg(provider_binary())
+        .arg(&out)
+        .arg(version)
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(packed.status.success(), "{}", String::from_utf8_lossy(&packed.stderr));
+    let new_archive = String::from_utf8(packed.stdout).unwrap().trim().to_string();
+
+    let p = t.configure(Project::without_provider_on_path("upgrade", &program(RELEASED), &t.env_refs()));
+    p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", "0.1.0", "--file", &old_archive]);
+    p.ok(&["up", "--yes"]);
+    let id = p.outputs()["id"].as_str().unwrap().to_string();
+    assert!(!p.export().contains("apiFingerprint"), "0.1.0 records no fingerprint");
+
+    p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", version, "--file", &new_archive]);
+    let up = p.ok(&["up", "--yes", "--expect-no-changes"]);
+    assert!(up.stdout.contains("unchanged"), "{}", up.stdout);
+    assert_eq!(p.outputs()["id"], id.as_str());
+
+    p.write_program(&program(&format!("{RELEASED}\n      redeployOnApiChange: true")));
+    add_route(&t, "GET /users");
+    let preview = p.ok(&["preview", "--diff"]);
+    assert!(
+        preview.stdout.contains("~ aws-apigatewayv2:index:Deployment: (update)"),
+        "{}",
+        preview.stdout
+    );
+    assert!(!preview.stdout.contains("replace"), "{}", preview.stdout);
+    assert!(preview.text().contains("has no recorded API fingerprint"), "{}", preview.text());
+    p.ok(&["up", "--yes"]);
+    assert_eq!(p.outputs()["id"], id.as_str(), "never a silent replacement");
+}
