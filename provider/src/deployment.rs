@@ -424,6 +424,21 @@ impl Ctx<'_> {
     }
 }
 
+/// "route GET /users added; integration 4f2a: integrationUri changed" as a phrase.
+fn stale_summary(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        // Same items, same field hashes, different digest: only a short-hash collision does that.
+        "a change to the API's configuration".to_string()
+    } else {
+        fingerprint::summary(changes)
+    }
+}
+
+/// How long a read made for Diff or Read may take, retries and pacing included.
+pub fn read_deadline() -> Instant {
+    Instant::now() + crate::server::DEFAULT_TIMEOUT
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,19 +457,4 @@ mod tests {
         p.set(API_ID, Val::Str("api9".into()));
         assert_eq!(split_id("dep1", &[&p]).unwrap(), ("api9".into(), "dep1".into()));
     }
-}
-
-/// "route GET /users added; integration 4f2a: integrationUri changed" as a phrase.
-fn stale_summary(changes: &[Change]) -> String {
-    if changes.is_empty() {
-        // Same items, same field hashes, different digest: only a short-hash collision does that.
-        "a change to the API's configuration".to_string()
-    } else {
-        fingerprint::summary(changes)
-    }
-}
-
-/// How long a read made for Diff or Read may take, retries and pacing included.
-pub fn read_deadline() -> Instant {
-    Instant::now() + crate::server::DEFAULT_TIMEOUT
 }
