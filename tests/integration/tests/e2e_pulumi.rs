@@ -687,10 +687,11 @@ fn auto_deploy_stage_refused() {
 /// change when upgraded; turning redeployOnApiChange on then is an update, never a replacement.
 #[test]
 fn upgrade_from_previous_release() {
-    let Ok(old_archive) = std::env::var("PREV_RELEASE_ARCHIVE") else {
-        eprintln!("skipped: PREV_RELEASE_ARCHIVE is not set (make test-e2e builds it with `make prev-release`)");
+    let old_archive = std::env::var("PREV_RELEASE_ARCHIVE").unwrap_or_default();
+    if !std::path::Path::new(&old_archive).exists() {
+        eprintln!("skipped: no previous release archive at {old_archive:?} (`make prev-release` builds it from its commit)");
         return;
-    };
+    }
     let t = Target::new("upgrade");
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let version = env!("CARGO_PKG_VERSION");
