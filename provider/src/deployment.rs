@@ -364,6 +364,7 @@ impl Ctx<'_> {
         old_inputs: &Props,
         news: &Props,
         ignore_changes: &[String],
+        deadline: Instant,
     ) -> Result<DiffResult, OpError> {
         let mut result = diff::diff(&DEPLOYMENT, old_inputs, news, ignore_changes);
         // A deployment AWS reports FAILED (recorded with init errors) cannot be repaired in
@@ -388,7 +389,7 @@ impl Ctx<'_> {
         let (api_id, id) = split_id(id, &[old_outputs, old_inputs])?;
         let live = self
             .cloud
-            .api_config(&api_id, crate::deployment::read_deadline())
+            .api_config(&api_id, deadline)
             .await
             .map_err(|e| {
                 aws_failure(
@@ -432,11 +433,6 @@ fn stale_summary(changes: &[Change]) -> String {
     } else {
         fingerprint::summary(changes)
     }
-}
-
-/// How long a read made for Diff or Read may take, retries and pacing included.
-pub fn read_deadline() -> Instant {
-    Instant::now() + crate::server::DEFAULT_TIMEOUT
 }
 
 #[cfg(test)]

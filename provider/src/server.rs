@@ -292,7 +292,7 @@ impl ResourceProvider for Provider {
         let cloud = self.cloud("Diff")?;
         let result = self
             .ctx(&cloud, &req.urn)
-            .diff(&req.id, &old_outputs, &olds, &news, &req.ignore_changes)
+            .diff(&req.id, &old_outputs, &olds, &news, &req.ignore_changes, deadline(0.0))
             .await
             .map_err(op_status)?;
         Ok(Response::new(diff_response(&DEPLOYMENT, result)))
