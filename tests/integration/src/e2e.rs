@@ -1,7 +1,12 @@
 //! Driving the real Pulumi CLI: a throwaway project with a local `file://` backend, its own
 //! PULUMI_HOME and passphrase, the provider taken from this workspace's build, and the engine's
-//! gRPC log kept under target/e2e-artifacts/<test>/ for post-mortems.
+//! gRPC log kept under target/e2e-artifacts/<test>/ for post-mortems; [`Target`], where a test's
+//! deployments live (a fresh emulator, or a real account with `E2E_REAL_AWS=1`).
 
+use crate::{Fixture, client, fast_settings, fixture, start_emulator};
+use apigatewayv2_emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, RunningEmulator};
+use aws_sdk_apigatewayv2::Client;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -52,13 +57,26 @@ impl Project {
         Self::create(test, program, env, false)
     }
 
+    /// A copy of the project in `source` (an example: its files, not its node_modules, build
+    /// output or stack settings), with stack `dev`. The provider is not on PATH: tests install it
+    /// from the archive, as users do.
+    pub fn copy_of(test: &str, source: &Path, env: &[(&str, &str)]) -> Project {
+        Self::create_with(test, env, false, |dir| copy_project(source, dir))
+    }
+
     fn create(test: &str, program: &str, env: &[(&str, &str)], provider_on_path: bool) -> Project {
+        Self::create_with(test, env, provider_on_path, |dir| {
+            std::fs::write(dir.join("Pulumi.yaml"), program).expect("Pulumi.yaml")
+        })
+    }
+
+    fn create_with(test: &str, env: &[(&str, &str)], provider_on_path: bool, fill: impl FnOnce(&Path)) -> Project {
         let artifacts = crate::target_dir().join("e2e-artifacts").join(test);
         let _ = std::fs::remove_dir_all(&artifacts);
         let dir = artifacts.join("project");
         std::fs::create_dir_all(dir.join(".state")).expect("project dir");
         std::fs::create_dir_all(artifacts.join("home")).expect("pulumi home");
-        std::fs::write(dir.join("Pulumi.yaml"), program).expect("Pulumi.yaml");
+        fill(&dir);
         let mut vars = pulumi_env(&artifacts, &dir.join(".state"));
         if !provider_on_path {
             let provider_dir = crate::provider_binary().parent().expect("provider dir").display().to_string();
@@ -197,6 +215,26 @@ pub fn pulumi_env(artifacts: &Path, state: &Path) -> Vec<(String, String)> {
     ]
 }
 
+/// Copies a project's sources: everything but installed packages, build output, caches and
+/// stack settings (`Pulumi.<stack>.yaml`), which belong to the copy.
+fn copy_project(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("project source").flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let skip = matches!(name.as_str(), "node_modules" | "bin" | "__pycache__" | ".mypy_cache" | ".state")
+            || (name.starts_with("Pulumi.") && name != "Pulumi.yaml");
+        if skip {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("copy dir");
+            copy_project(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
 /// Reads every file under `dir` as text (lossy), for searching state files for plaintext.
 pub fn all_text_under(dir: &Path) -> String {
     let mut out = String::new();
@@ -211,4 +249,146 @@ pub fn all_text_under(dir: &Path) -> String {
         }
     }
     out
+}
+
+/// Where the tests' deployments live: the emulator, or a real AWS account.
+pub struct Target {
+    pub rt: tokio::runtime::Runtime,
+    pub em: Option<RunningEmulator>,
+    pub client: Client,
+    pub env: Vec<(String, String)>,
+    pub endpoint: Option<String>,
+    pub fixture: Fixture,
+}
+
+impl Target {
+    pub fn new(name: &str) -> Target {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        if std::env::var("E2E_REAL_AWS").is_ok() {
+            let client = rt.block_on(async { Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await) });
+            let fixture = rt.block_on(fixture(&client, &format!("pulumi-e2e-{name}")));
+            return Target {
+                rt,
+                em: None,
+                client,
+                env: vec![],
+                endpoint: None,
+                fixture,
+            };
+        }
+        let em = rt.block_on(start_emulator(fast_settings()));
+        let client = client(&em.url);
+        let fixture = rt.block_on(fixture(&client, name));
+        let env = vec![
+            ("AWS_ACCESS_KEY_ID".to_string(), DEFAULT_ACCESS_KEY.to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), DEFAULT_SECRET_KEY.to_string()),
+            ("AWS_REGION".to_string(), "us-east-1".to_string()),
+        ];
+        Target {
+            rt,
+            endpoint: Some(em.url.clone()),
+            em: Some(em),
+            client,
+            env,
+            fixture,
+        }
+    }
+
+    pub fn call<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// A project with `program`, configured for this target and the fixture's API.
+    pub fn project(&self, test: &str, program: &str) -> Project {
+        self.configure(Project::new(test, program, &self.env_refs()))
+    }
+
+    pub fn env_refs(&self) -> Vec<(&str, &str)> {
+        self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    pub fn configure(&self, p: Project) -> Project {
+        if let Some(url) = &self.endpoint {
+            p.config("aws-apigatewayv2:endpoint", url);
+            p.config("aws-apigatewayv2:region", "us-east-1");
+        }
+        p.config("apiId", &self.fixture.api_id);
+        p
+    }
+
+    /// (id, status, description) of every deployment of the fixture's API, read through AWS's API.
+    pub fn deployments(&self) -> Vec<(String, String, Option<String>)> {
+        self.call(async {
+            let mut out = vec![];
+            let mut token = None;
+            loop {
+                let page = self
+                    .client
+                    .get_deployments()
+                    .api_id(&self.fixture.api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .expect("GetDeployments");
+                out.extend(page.items().iter().map(|d| {
+                    (
+                        d.deployment_id().unwrap_or_default().to_string(),
+                        d.deployment_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                        d.description().map(str::to_string),
+                    )
+                }));
+                match page.next_token() {
+                    Some(t) => token = Some(t.to_string()),
+                    None => return out,
+                }
+            }
+        })
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.deployments().into_iter().map(|(id, ..)| id).collect()
+    }
+
+    pub fn stage_deployment(&self) -> Option<String> {
+        self.call(async {
+            self.client
+                .get_stage()
+                .api_id(&self.fixture.api_id)
+                .stage_name(&self.fixture.stage_name)
+                .send()
+                .await
+                .unwrap()
+                .deployment_id()
+                .map(str::to_string)
+        })
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if self.em.is_none() {
+            let (client, api) = (self.client.clone(), self.fixture.api_id.clone());
+            let _ = self.rt.block_on(async move { client.delete_api().api_id(api).send().await });
+        }
+    }
+}
+
+/// This build's provider packed by scripts/package.sh (as `make dist` does) into
+/// target/e2e-artifacts/<dist>; returns the archive's path.
+pub fn pack_plugin(dist: &str) -> String {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let packed = std::process::Command::new("bash")
+        .arg("scripts/package.sh")
+        .arg(crate::provider_binary())
+        .arg(crate::target_dir().join("e2e-artifacts").join(dist))
+        .arg(env!("CARGO_PKG_VERSION"))
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(packed.status.success(), "{}", String::from_utf8_lossy(&packed.stderr));
+    String::from_utf8(packed.stdout).unwrap().trim().to_string()
 }

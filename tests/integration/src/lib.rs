@@ -8,8 +8,8 @@
 //!
 //! Tests (`tests/`): `emulator_sdk` (the emulator through aws-sdk-apigatewayv2), `provider_rpc`
 //! (the provider binary over gRPC, faults, quotas, cancellation), `e2e_pulumi` (YAML programs
-//! through the CLI; with `E2E_REAL_AWS=1` against a real account), `e2e_sdks` (the TypeScript,
-//! Python and Go examples).
+//! through the CLI; with `E2E_REAL_AWS=1` against a real account), `e2e_projects` (the TypeScript,
+//! Python and Go examples as ordinary projects run by their language hosts, and `pulumi import`).
 
 use apigatewayv2_emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, RunningEmulator, Settings};
 use aws_sdk_apigatewayv2::Client;

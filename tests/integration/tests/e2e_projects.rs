@@ -1,0 +1,326 @@
+//! The TypeScript, Python and Go examples as ordinary Pulumi projects: the real CLI starts each
+//! language host (`make tools` builds them), which runs the program and tells the engine which
+//! plugin the SDK needs; the plugin comes from the `make dist` archive format, never from PATH.
+//! Each language: preview, up, an in-place update, a replacement, `pulumi import` whose generated
+//! code joins the program and type-checks, then destroy, with AWS's state checked after each step.
+//! `make test` builds the SDKs and installs the examples' packages first (`make test-sdks`).
+
+use integration_tests::e2e::{Project, Target, pack_plugin, tools_bin};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TOKEN: &str = "aws-apigatewayv2:index:Deployment";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Lang {
+    TypeScript,
+    Python,
+    Go,
+}
+
+impl Lang {
+    fn example(self) -> &'static str {
+        match self {
+            Lang::TypeScript => "typescript",
+            Lang::Python => "python",
+            Lang::Go => "go",
+        }
+    }
+
+    fn host(self) -> &'static str {
+        match self {
+            Lang::TypeScript => "pulumi-language-nodejs",
+            Lang::Python => "pulumi-language-python",
+            Lang::Go => "pulumi-language-go",
+        }
+    }
+
+    fn import_file(self) -> &'static str {
+        match self {
+            Lang::TypeScript => "imported.ts",
+            Lang::Python => "imported.py",
+            Lang::Go => "imported.go",
+        }
+    }
+
+    /// Points the copied project at what `make test-sdks` installed, as a user's project points
+    /// at its installed packages: node_modules, the SDK venv, the Go SDK module.
+    fn prepare(self, dir: &Path) {
+        match self {
+            Lang::TypeScript => {
+                let modules = repo().join("examples/typescript/node_modules");
+                assert!(modules.exists(), "examples/typescript has no node_modules: run `make test-sdks`");
+                std::os::unix::fs::symlink(modules, dir.join("node_modules")).unwrap();
+            }
+            Lang::Python => {
+                let venv = sdk_venv();
+                let yaml = std::fs::read_to_string(dir.join("Pulumi.yaml")).unwrap();
+                let yaml = yaml.replace(
+                    "runtime: python\n",
+                    &format!("runtime:\n  name: python\n  options:\n    virtualenv: {}\n", venv.display()),
+                );
+                std::fs::write(dir.join("Pulumi.yaml"), yaml).unwrap();
+            }
+            Lang::Go => {
+                let sdk = repo().join("sdk/go");
+                run_ok(
+                    dir,
+                    "go",
+                    &[
+                        "mod",
+                        "edit",
+                        &format!("-replace=github.com/example/pulumi-aws-apigatewayv2/sdk/go={}", sdk.display()),
+                    ],
+                );
+            }
+        }
+    }
+
+    /// Adds the code `pulumi import` wrote to the program, as a user pastes it in.
+    fn add_import(self, dir: &Path) {
+        let file = dir.join(self.import_file());
+        let code = std::fs::read_to_string(&file).unwrap();
+        match self {
+            Lang::TypeScript => prepend(dir, "index.ts", "import \"./imported\";\n"),
+            Lang::Python => append(dir, "__main__.py", "\nimport imported  # noqa: E402,F401\n"),
+            Lang::Go => {
+                // The generated file is a whole program; its resources move into a function that
+                // the example's program calls.
+                let open = "func main() {\n\tpulumi.Run(func(ctx *pulumi.Context) error {\n";
+                let start = code.find(open).unwrap_or_else(|| panic!("unexpected Go import code:\n{code}"));
+                let end = code
+                    .rfind("\t})\n}")
+                    .unwrap_or_else(|| panic!("unexpected Go import code:\n{code}"));
+                let body = &code[start + open.len()..end];
+                let func = format!("{}func imported(ctx *pulumi.Context) error {{\n{body}}}\n", &code[..start]);
+                std::fs::write(&file, func).unwrap();
+                let main = std::fs::read_to_string(dir.join("main.go")).unwrap();
+                let main = main.replace(
+                    "pulumi.Run(program)",
+                    "pulumi.Run(func(ctx *pulumi.Context) error {\n\t\tif err := program(ctx); err != nil {\n\t\t\treturn err\n\t\t}\n\t\treturn imported(ctx)\n\t})",
+                );
+                std::fs::write(dir.join("main.go"), main).unwrap();
+            }
+        }
+    }
+
+    /// The language's own checker over the whole program, generated code included.
+    fn type_check(self, dir: &Path) {
+        match self {
+            Lang::TypeScript => run_ok(dir, "npx", &["tsc", "--noEmit", "-p", "."]),
+            Lang::Python => {
+                let mypy = sdk_venv().join("bin/mypy");
+                run_ok(dir, mypy.to_str().unwrap(), &["--strict", "__main__.py", "imported.py"]);
+            }
+            Lang::Go => {
+                run_ok(dir, "go", &["build", "-o", "/dev/null", "./..."]);
+                run_ok(dir, "go", &["vet", "./..."]);
+            }
+        }
+    }
+}
+
+fn sdk_venv() -> PathBuf {
+    let python = std::env::var("SDK_PYTHON").expect("SDK_PYTHON: the venv python with the SDK (make test-sdks)");
+    Path::new(&python).parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+fn run_ok(dir: &Path, program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        out.status.success(),
+        "`{program} {}` failed in {}:\n{}\n{}",
+        args.join(" "),
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn prepend(dir: &Path, file: &str, text: &str) {
+    let old = std::fs::read_to_string(dir.join(file)).unwrap();
+    std::fs::write(dir.join(file), format!("{text}{old}")).unwrap();
+}
+
+fn append(dir: &Path, file: &str, text: &str) {
+    let old = std::fs::read_to_string(dir.join(file)).unwrap();
+    std::fs::write(dir.join(file), format!("{old}{text}")).unwrap();
+}
+
+/// The language host the CLI will start: the one `make tools` built, else an installed Pulumi's.
+fn host_available(host: &str) -> bool {
+    tools_bin().join(host).exists()
+        || std::env::var("PATH")
+            .unwrap_or_default()
+            .split(':')
+            .any(|d| Path::new(d).join(host).exists())
+}
+
+/// What the engine recorded as the default provider's version: the one the SDK asked for.
+fn provider_version_in_state(p: &Project) -> Vec<String> {
+    let state: serde_json::Value = serde_json::from_str(&p.export()).unwrap();
+    state["deployment"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["type"] == "pulumi:providers:aws-apigatewayv2")
+        .filter_map(|r| r["inputs"]["version"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn lifecycle(lang: Lang) {
+    if !host_available(lang.host()) {
+        eprintln!(
+            "SKIPPED {lang:?} project: no {} in {} or on PATH (`make tools` builds it from ../shared/third_party; \
+             or install Pulumi)",
+            lang.host(),
+            tools_bin().display()
+        );
+        return;
+    }
+    let name = format!("project-{}", lang.example());
+    let t = Target::new(&name);
+    let p = t.configure(Project::copy_of(
+        &name,
+        &repo().join("examples").join(lang.example()),
+        &t.env_refs(),
+    ));
+    lang.prepare(&p.dir);
+    let archive = pack_plugin(&format!("{name}-dist"));
+    p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", VERSION, "--file", &archive]);
+
+    // The host reads the SDK's package metadata and names the plugin and version it needs.
+    let required = p.ok(&["plugin", "ls", "--project"]).stdout;
+    assert!(
+        required
+            .lines()
+            .any(|l| l.split_whitespace().take(3).collect::<Vec<_>>() == ["aws-apigatewayv2", "resource", VERSION]),
+        "{lang:?}: the project does not require aws-apigatewayv2 {VERSION}:\n{required}"
+    );
+
+    let preview = p.ok(&["preview"]).stdout;
+    assert!(preview.contains(&format!("{TOKEN} release create")), "{lang:?}:\n{preview}");
+    assert!(t.ids().is_empty(), "{lang:?}: preview created nothing");
+
+    p.ok(&["up", "--yes"]);
+    let out = p.outputs();
+    let first = out["deploymentId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{lang:?}: {out}"))
+        .to_string();
+    assert_eq!(out["status"], "DEPLOYED", "{lang:?}: {out}");
+    assert_eq!(out["autoDeployed"], false, "{lang:?}: {out}");
+    assert!(
+        out["apiFingerprint"].as_str().is_some_and(|f| f.starts_with("v1:")),
+        "{lang:?}: {out}"
+    );
+    assert_eq!(
+        t.deployments(),
+        vec![(first.clone(), "DEPLOYED".into(), Some("Released by Pulumi".into()))]
+    );
+    assert_eq!(
+        t.stage_deployment().as_deref(),
+        Some(first.as_str()),
+        "{lang:?}: released to the stage"
+    );
+    assert_eq!(provider_version_in_state(&p), vec![VERSION.to_string()], "{lang:?}");
+
+    p.config("description", "Second release");
+    let up = p.ok(&["up", "--yes"]).stdout;
+    assert!(up.contains("1 updated"), "{lang:?}: description updates in place:\n{up}");
+    assert_eq!(
+        t.deployments(),
+        vec![(first.clone(), "DEPLOYED".into(), Some("Second release".into()))]
+    );
+
+    p.config("routesVersion", "v2");
+    let up = p.ok(&["up", "--yes"]).stdout;
+    assert!(up.contains("1 replaced"), "{lang:?}: a triggers change replaces:\n{up}");
+    let second = p.outputs()["deploymentId"].as_str().unwrap().to_string();
+    assert_ne!(second, first, "{lang:?}");
+    assert_eq!(t.ids(), vec![second.clone()], "{lang:?}: the old deployment is deleted");
+    assert_eq!(
+        t.stage_deployment().as_deref(),
+        Some(second.as_str()),
+        "{lang:?}: the stage follows"
+    );
+
+    // A deployment made outside Pulumi, imported; its code joins the program and type-checks.
+    let outside = t.call(async {
+        t.client
+            .create_deployment()
+            .api_id(&t.fixture.api_id)
+            .description("made outside")
+            .send()
+            .await
+            .unwrap()
+            .deployment_id()
+            .unwrap()
+            .to_string()
+    });
+    let import_id = format!("{}/{outside}", t.fixture.api_id);
+    p.ok(&[
+        "import",
+        TOKEN,
+        "outside",
+        &import_id,
+        "--yes",
+        "--protect=false",
+        "--out",
+        lang.import_file(),
+    ]);
+    let code = std::fs::read_to_string(p.path(lang.import_file())).unwrap();
+    assert!(
+        code.contains(&t.fixture.api_id) && code.contains("made outside"),
+        "{lang:?}:\n{code}"
+    );
+    lang.add_import(&p.dir);
+    lang.type_check(&p.dir);
+    let preview = p.run(&["preview", "--expect-no-changes", "--diff"]);
+    assert!(
+        preview.ok,
+        "{lang:?}: the program with the imported code shows no change:\n{}",
+        preview.text()
+    );
+
+    // The stage is not part of the program, and AWS refuses to delete a deployment a stage
+    // points at: the stage goes first, as it would in a program that owned it.
+    t.call(async {
+        t.client
+            .delete_stage()
+            .api_id(&t.fixture.api_id)
+            .stage_name(&t.fixture.stage_name)
+            .send()
+            .await
+            .unwrap()
+    });
+    p.ok(&["destroy", "--yes"]);
+    assert!(t.ids().is_empty(), "{lang:?}: destroy removed both deployments");
+}
+
+/// examples/typescript run by pulumi-language-nodejs (TypeScript through ts-node), tsc on import.
+#[test]
+fn typescript_project() {
+    lifecycle(Lang::TypeScript);
+}
+
+/// examples/python run by pulumi-language-python from the SDK venv, mypy --strict on import.
+#[test]
+fn python_project() {
+    lifecycle(Lang::Python);
+}
+
+/// examples/go built and run by pulumi-language-go, go build/vet on import.
+#[test]
+fn go_project() {
+    lifecycle(Lang::Go);
+}
