@@ -91,6 +91,14 @@ impl Project {
         project
     }
 
+    /// Puts `dir` first on PATH for every later command (plugins the test provides).
+    pub fn prepend_path(&mut self, dir: &Path) {
+        for (k, v) in self.env.iter_mut().filter(|(k, _)| k == "PATH") {
+            *v = format!("{}:{v}", dir.display());
+            debug_assert_eq!(k, "PATH");
+        }
+    }
+
     /// Replaces the program text (the stack and its state stay).
     pub fn write_program(&self, program: &str) {
         std::fs::write(self.dir.join("Pulumi.yaml"), program).expect("Pulumi.yaml");

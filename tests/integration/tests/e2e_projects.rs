@@ -292,8 +292,14 @@ fn lifecycle(lang: Lang) {
         preview.text()
     );
 
-    // The stage is not part of the program, and AWS refuses to delete a deployment a stage
-    // points at: the stage goes first, as it would in a program that owned it.
+    delete_stage(&t);
+    p.ok(&["destroy", "--yes"]);
+    assert!(t.ids().is_empty(), "{lang:?}: destroy removed both deployments");
+}
+
+/// The stage is not part of the programs, and AWS refuses to delete a deployment a stage points
+/// at: the stage goes first, as it would in a program that owned it.
+fn delete_stage(t: &Target) {
     t.call(async {
         t.client
             .delete_stage()
@@ -303,8 +309,6 @@ fn lifecycle(lang: Lang) {
             .await
             .unwrap()
     });
-    p.ok(&["destroy", "--yes"]);
-    assert!(t.ids().is_empty(), "{lang:?}: destroy removed both deployments");
 }
 
 /// examples/typescript run by pulumi-language-nodejs (TypeScript through ts-node), tsc on import.
@@ -323,4 +327,87 @@ fn python_project() {
 #[test]
 fn go_project() {
     lifecycle(Lang::Go);
+}
+
+/// Position of the first gRPC log line for `method` on resource `name` that satisfies `pick`.
+fn grpc_position(p: &Project, method: &str, name: &str, pick: impl Fn(&serde_json::Value) -> bool) -> Option<usize> {
+    let log = std::fs::read_to_string(p.artifacts.join("grpc.log")).unwrap_or_default();
+    log.lines().position(|l| {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+            return false;
+        };
+        v["method"] == format!("/pulumirpc.ResourceProvider/{method}")
+            && v["progress"] == "response_completed"
+            && v["request"]["urn"].as_str().is_some_and(|u| u.ends_with(&format!("::{name}")))
+            && pick(&v)
+    })
+}
+
+/// A route and the deployment that follows it changed in one `pulumi up`: preview cannot see the
+/// new route yet, up updates the route first and the deployment's Diff, run after it, replaces
+/// the deployment, so the stage serves the new route key (tests/integration/projects/).
+#[test]
+fn route_and_deployment_in_one_up() {
+    if !host_available(Lang::Python.host()) {
+        eprintln!("SKIPPED route_and_deployment_in_one_up: no pulumi-language-python (`make tools`)");
+        return;
+    }
+    let name = "project-route-and-deployment";
+    let t = Target::new(name);
+    let source = repo().join("tests/integration/projects/route-and-deployment");
+    let mut p = t.configure(Project::copy_of(name, &source, &t.env_refs()));
+    Lang::Python.prepare(&p.dir);
+    // The dynamic provider's plugin, as Pulumi's own distribution ships it beside the CLI.
+    let plugins = p.artifacts.join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    let shim = plugins.join("pulumi-resource-pulumi-python");
+    let python = sdk_venv().join("bin/python");
+    std::fs::write(&shim, format!("#!/bin/sh\nexec {} -u -m pulumi.dynamic \"$@\"\n", python.display())).unwrap();
+    std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    p.prepend_path(&plugins);
+    let archive = pack_plugin(&format!("{name}-dist"));
+    p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", VERSION, "--file", &archive]);
+    let serving = |t: &Target| {
+        t.em.as_ref()
+            .map(|em| em.emulator.serving(&t.fixture.api_id, "prod")["routeKeys"].clone())
+    };
+
+    p.ok(&["up", "--yes"]);
+    let first = p.outputs()["deploymentId"].as_str().unwrap().to_string();
+    if let Some(keys) = serving(&t) {
+        assert!(keys.to_string().contains("GET /one"), "{keys}");
+    }
+
+    p.config("routeKey", "GET /two");
+    let preview = p.ok(&["preview", "--diff"]).stdout;
+    assert!(preview.contains("~ pulumi-python:dynamic:Resource: (update)"), "{preview}");
+    assert!(
+        !preview.contains("aws-apigatewayv2:index:Deployment: (replace)"),
+        "preview reads the API as it is before the route's update:\n{preview}"
+    );
+    std::fs::remove_file(p.artifacts.join("grpc.log")).unwrap();
+
+    let up = p.ok(&["up", "--yes", "--skip-preview"]).stdout;
+    assert!(up.contains("1 updated") && up.contains("1 replaced"), "{up}");
+    let second = p.outputs()["deploymentId"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+    assert_eq!(t.stage_deployment().as_deref(), Some(second.as_str()));
+    if let Some(keys) = serving(&t) {
+        let keys = keys.to_string();
+        assert!(keys.contains("GET /two") && !keys.contains("GET /one"), "{keys}");
+    }
+    // The engine's order: the route's Update completed before the deployment's Diff began.
+    let route_updated = grpc_position(&p, "Update", "route", |_| true).expect("route Update in the gRPC log");
+    let replaced = grpc_position(&p, "Diff", "release", |v| !v["response"]["replaces"].is_null())
+        .expect("a replacing Diff of the deployment in the gRPC log");
+    assert!(
+        route_updated < replaced,
+        "route update at line {route_updated}, deployment Diff at {replaced}"
+    );
+
+    let again = p.run(&["preview", "--expect-no-changes"]);
+    assert!(again.ok, "{}", again.text());
+    delete_stage(&t);
+    p.ok(&["destroy", "--yes"]);
+    assert!(t.ids().is_empty());
 }
