@@ -50,10 +50,10 @@ $(VENV)/.installed: tests/conformance/requirements.txt
 	touch $@
 
 schema:
-	cargo run --quiet -p sdk-gen -- schema schema.json
+	cargo run --quiet -p sdk-gen -- schema
 
 check-schema: codegen
-	cargo run --quiet -p sdk-gen -- check schema.json
+	cargo run --quiet -p sdk-gen -- check
 	$(CODEGEN) -schema schema.json -validate-only
 
 ## Pulumi's own code generators (pkg/v3/codegen), linked into a small Go program.

@@ -1,0 +1,155 @@
+//! The two pages the Pulumi Registry expects of a provider, `docs/_index.md` (overview, an example
+//! per language) and `docs/installation-configuration.md` (install, plugin, every config key).
+//! Key and property tables come from the provider's declaration; the examples are the tested
+//! example programs themselves, so neither can drift from what ships.
+
+use provider::resource::{CONFIG, DEPLOYMENT, Field, Kind, PACKAGE, Role, VERSION};
+use std::fmt::Write as _;
+
+const TYPESCRIPT: &str = include_str!("../../examples/typescript/index.ts");
+const PYTHON: &str = include_str!("../../examples/python/__main__.py");
+const GO: &str = include_str!("../../examples/go/main.go");
+const YAML: &str = include_str!("../../examples/yaml/Pulumi.yaml");
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::String => "string",
+        Kind::Boolean => "boolean",
+        Kind::Integer => "integer",
+        Kind::StringMap => "map of string",
+    }
+}
+
+/// Rules of a field in words: bounds, secrecy, replacement, default, environment variables.
+fn rules(f: &Field) -> String {
+    let mut out = Vec::new();
+    if f.required {
+        out.push("required".to_string());
+    }
+    if let (Some(min), Some(max)) = (f.min_len, f.max_len) {
+        out.push(format!("{min} to {max} characters"));
+    }
+    if let (Some(min), Some(max)) = (f.min_int, f.max_int) {
+        out.push(format!("{min} to {max}"));
+    }
+    if f.replace_on_change {
+        out.push("changing it replaces".to_string());
+    }
+    if f.secret {
+        out.push("secret".to_string());
+    }
+    if let Some(b) = f.default_bool {
+        out.push(format!("default {b}"));
+    }
+    if !f.env.is_empty() {
+        out.push(format!(
+            "env {}",
+            f.env.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if out.is_empty() { "-".to_string() } else { out.join("; ") }
+}
+
+fn table<'a>(fields: impl Iterator<Item = &'a Field>, prefix: &str) -> String {
+    let mut md = String::from("| name | type | rules | description |\n|---|---|---|---|\n");
+    for f in fields {
+        let _ = writeln!(
+            md,
+            "| `{prefix}{}` | {} | {} | {} |",
+            f.name,
+            kind_name(f.kind),
+            rules(f),
+            f.doc.replace('|', "\\|")
+        );
+    }
+    md
+}
+
+fn code(lang: &str, text: &str) -> String {
+    format!("```{lang}\n{}\n```\n", text.trim_end())
+}
+
+/// `docs/_index.md`.
+pub fn index_page() -> String {
+    let mut md = String::new();
+    md.push_str("---\ntitle: AWS API Gateway v2 Deployments\nmeta_desc: Deployments of Amazon API Gateway v2 HTTP and WebSocket APIs that follow the API, with a native Pulumi provider.\nlayout: package\n---\n\n");
+    md.push_str(
+        "The `aws-apigatewayv2` provider manages one resource, `aws-apigatewayv2:index:Deployment`: a \
+         deployment of an Amazon API Gateway v2 API (HTTP or WebSocket), released to a stage if you \
+         name one. It keeps pulumi-aws's property names (`apiId`, `description`, `triggers`, \
+         `autoDeployed`), so a program can move over from `aws.apigatewayv2.Deployment`. Beyond \
+         that, `redeployOnApiChange: true` makes the deployment follow the API: when its routes, \
+         integrations or authorizers change, the next `pulumi up` replaces the deployment, says \
+         what changed, and the stage serves the new configuration. Calls are paced to API \
+         Gateway's quotas (one CreateDeployment every 5 seconds per account and region), so many \
+         deployments in one update queue instead of being throttled.\n\n",
+    );
+    md.push_str("## Example\n\nA deployment released to an existing stage `prod` of the API `apiId` (a stack setting). It is replaced when `routesVersion` changes, or when the API's configuration does.\n\n");
+    for (title, lang, text) in [
+        ("TypeScript", "typescript", TYPESCRIPT),
+        ("Python", "python", PYTHON),
+        ("Go", "go", GO),
+        ("YAML", "yaml", YAML),
+    ] {
+        let _ = write!(md, "### {title}\n\n{}\n", code(lang, text));
+    }
+    md.push_str("## The Deployment resource\n\nInputs:\n\n");
+    md.push_str(&table(DEPLOYMENT.inputs(), ""));
+    md.push_str("\nOutputs (besides the inputs):\n\n");
+    md.push_str(&table(DEPLOYMENT.fields.iter().filter(|f| f.role == Role::Output), ""));
+    md.push_str(
+        "\nImport an existing deployment with its API id and deployment id:\n\n\
+         ```sh\npulumi import aws-apigatewayv2:index:Deployment prod <apiId>/<deploymentId>\n```\n\n\
+         See [Installation & Configuration](./installation-configuration) to set the provider up.\n",
+    );
+    md
+}
+
+/// `docs/installation-configuration.md`.
+pub fn installation_page() -> String {
+    let archive = format!("pulumi-resource-{PACKAGE}-v{VERSION}-linux-amd64.tar.gz");
+    let mut md = String::new();
+    md.push_str("---\ntitle: AWS API Gateway v2 Deployments Installation & Configuration\nmeta_desc: How to install the aws-apigatewayv2 provider and its SDKs, and every provider configuration key.\nlayout: package\n---\n\n");
+    md.push_str("## Installation\n\nThe provider is a plugin binary, `pulumi-resource-aws-apigatewayv2`, with an SDK per language:\n\n");
+    md.push_str("| language | package |\n|---|---|\n");
+    let _ = writeln!(md, "| TypeScript / JavaScript | `@pulumi/{PACKAGE}` (npm) |");
+    let _ = writeln!(md, "| Python | `pulumi_aws_apigatewayv2` (PyPI) |");
+    let _ = writeln!(md, "| Go | `github.com/example/pulumi-aws-apigatewayv2/sdk/go/awsapigatewayv2` |");
+    md.push_str("| YAML | none: `type: aws-apigatewayv2:Deployment` |\n\n");
+    let _ = write!(
+        md,
+        "Each SDK names the plugin and its version ({VERSION}) in its package metadata, and the \
+         Pulumi CLI installs that plugin. To install the release archive by hand (an air-gapped \
+         machine, or a build of your own):\n\n\
+         ```sh\npulumi plugin install resource {PACKAGE} {VERSION} --file {archive}\n```\n\n\
+         `make dist` in the provider's repository builds that archive.\n\n"
+    );
+    md.push_str("## Credentials\n\nThe provider uses the standard AWS credential chain (environment variables, the shared config and credentials files with `profile`, container and instance roles), or static keys from the configuration below. It needs `apigateway:GET`, `apigateway:POST` and `apigateway:DELETE` (and `apigateway:PATCH` for `stageName` and description updates) on the APIs it deploys.\n\n");
+    let _ = write!(
+        md,
+        "## Configuration\n\nSet keys with `pulumi config set {PACKAGE}:<key> <value>` (`--secret` for secrets), \
+         or on an explicit provider resource. Every key:\n\n{}",
+        table(CONFIG.fields.iter(), &format!("{PACKAGE}:"))
+    );
+    md.push_str("\nBad configuration fails `pulumi preview` naming the key and the rule.\n");
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every configuration key and every Deployment input appears in the pages.
+    #[test]
+    fn pages_list_every_declared_key() {
+        let install = installation_page();
+        for f in CONFIG.fields {
+            assert!(install.contains(&format!("`{PACKAGE}:{}`", f.name)), "{} missing", f.name);
+        }
+        let index = index_page();
+        for f in DEPLOYMENT.fields {
+            assert!(index.contains(&format!("| `{}` |", f.name)), "{} missing", f.name);
+        }
+        assert!(index.contains("### Go") && index.contains("RedeployOnApiChange"));
+    }
+}
