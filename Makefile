@@ -120,7 +120,8 @@ test-e2e: build tools test-sdks prev-release
 
 ## Everything CI runs.
 test: tools venv build check-schema check-sdks lint test-rust test-conformance test-e2e
-	@echo "make test: all suites passed"
+	@scripts/check-no-leftovers.sh "$(CURDIR)/target/(debug|release|e2e-artifacts|prev-release)/" "$(TOOLS_BIN)/"
+	@echo "make test: all suites passed, no process left behind"
 
 ## Fuzz Check/Diff with libFuzzer for FUZZ_SECONDS (default 60); needs the nightly toolchain.
 FUZZ_SECONDS ?= 60

@@ -100,6 +100,34 @@ async fn shutdown_signal(cancel: CancellationToken) {
     }
 }
 
+/// Exits the process once the process that started it (the engine) is gone. The engine normally
+/// ends its plugins with a signal, but when it is killed (`kill -9`, a crashed CI runner) nothing
+/// tells the plugin, and a provider waiting for DEPLOYED or retrying would run on for minutes
+/// with nobody to answer. On Unix an orphan is re-parented, so a changed parent id means the
+/// parent died; whatever the provider is doing, it stops within a poll interval.
+#[cfg(unix)]
+fn exit_when_orphaned(poll: std::time::Duration) {
+    let parent = std::os::unix::process::parent_id();
+    if parent <= 1 {
+        // Started by init or in a container's pid 1: there is no engine process to follow.
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(poll);
+        loop {
+            tick.tick().await;
+            if std::os::unix::process::parent_id() != parent {
+                // Not eprintln!: stderr was a pipe to the dead engine, and a failed print panics.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "pulumi-resource-aws-apigatewayv2: the engine (pid {parent}) is gone; exiting"
+                );
+                std::process::exit(1);
+            }
+        }
+    });
+}
+
 #[tokio::main]
 async fn main() {
     let args = parse_args(std::env::args().skip(1));
@@ -123,6 +151,8 @@ async fn main() {
     if writeln!(stdout, "{port}").and_then(|_| stdout.flush()).is_err() {
         std::process::exit(1);
     }
+    #[cfg(unix)]
+    exit_when_orphaned(std::time::Duration::from_millis(500));
     let engine = EngineLog::default();
     if let Some(addr) = &args.engine_address {
         engine.connect(addr);

@@ -359,6 +359,48 @@ fn children(engine: &std::process::Child) -> Vec<String> {
         .collect()
 }
 
+/// Whether a process has ended: gone, or a zombie nobody reaped yet.
+fn process_ended(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            stat.rsplit(") ")
+                .next()
+                .is_some_and(|rest| rest.starts_with('Z') || rest.starts_with('X'))
+        })
+        .unwrap_or(true)
+}
+
+/// kill -9 of the engine alone while the provider waits for DEPLOYED: the orphaned provider
+/// notices and exits by itself within seconds instead of waiting on with nobody to answer.
+#[test]
+fn provider_exits_when_engine_killed() {
+    let t = Target::new("orphan");
+    let Some((_p, mut engine)) = up_stuck_pending(&t, "orphan") else {
+        return;
+    };
+    let out = std::process::Command::new("pgrep")
+        .args(["-P", &engine.id().to_string(), "-f", "pulumi-resource-aws-apigatewayv2"])
+        .output()
+        .unwrap();
+    let providers: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert!(!providers.is_empty(), "no provider process under the engine");
+    let others: Vec<String> = children(&engine).into_iter().filter(|pid| !providers.contains(pid)).collect();
+    engine.kill().unwrap();
+    engine.wait().unwrap();
+    // The language host is Pulumi's and does not watch its parent: it goes as a crash would take it.
+    for pid in others {
+        std::process::Command::new("kill").args(["-9", &pid]).status().unwrap();
+    }
+    poll(
+        &format!("the orphaned provider {providers:?} to exit"),
+        std::time::Duration::from_secs(10),
+        || providers.iter().all(|pid| process_ended(pid)),
+    );
+}
+
 /// kill -9 of the provider alone while it waits for DEPLOYED: the engine sees the plugin die,
 /// counts the create as failed and never learns the id. The deployment AWS made is reported and
 /// recovered the documented way (`pulumi import` under the program's resource name), after
