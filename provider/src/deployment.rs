@@ -119,6 +119,21 @@ fn auto_deploy_hint(stage: &str) -> String {
     )
 }
 
+/// The part of Diff that needs no AWS call: the declared rules on the inputs, FAILED deployments
+/// replaced, and whether the API's live configuration must be compared too (the option is on,
+/// the fingerprint is not ignored and no replacement is planned already).
+pub fn planned_diff(old_outputs: &Props, old_inputs: &Props, news: &Props, ignore_changes: &[String]) -> (DiffResult, bool) {
+    let mut result = diff::diff(&DEPLOYMENT, old_inputs, news, ignore_changes);
+    // A deployment AWS reports FAILED (recorded with init errors) cannot be repaired in place:
+    // replacing it is the only way the next `pulumi up` can finish it.
+    if old_outputs.str(DEPLOYMENT_STATUS) == Some("FAILED") {
+        result.changes.push((DEPLOYMENT_STATUS, ChangeKind::UpdateReplace));
+    }
+    let ignored = ignore_changes.iter().any(|p| p == API_FINGERPRINT || p == API_FINGERPRINT_PARTS);
+    let follow = redeploys(news) && !ignored && result.replaces().is_empty();
+    (result, follow)
+}
+
 impl Ctx<'_> {
     /// Waits for DEPLOYED, telling the user what it waits for.
     async fn wait(
@@ -366,14 +381,8 @@ impl Ctx<'_> {
         ignore_changes: &[String],
         deadline: Instant,
     ) -> Result<DiffResult, OpError> {
-        let mut result = diff::diff(&DEPLOYMENT, old_inputs, news, ignore_changes);
-        // A deployment AWS reports FAILED (recorded with init errors) cannot be repaired in
-        // place: replacing it is the only way the next `pulumi up` can finish it.
-        if old_outputs.str(DEPLOYMENT_STATUS) == Some("FAILED") {
-            result.changes.push((DEPLOYMENT_STATUS, ChangeKind::UpdateReplace));
-        }
-        let ignored = ignore_changes.iter().any(|p| p == API_FINGERPRINT || p == API_FINGERPRINT_PARTS);
-        if !redeploys(news) || ignored || !result.replaces().is_empty() {
+        let (mut result, follow) = planned_diff(old_outputs, old_inputs, news, ignore_changes);
+        if !follow {
             return Ok(result);
         }
         let Some((digest, parts)) = recorded_parts(old_outputs) else {

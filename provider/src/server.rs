@@ -288,8 +288,17 @@ impl ResourceProvider for Provider {
         let olds = old_inputs(&DEPLOYMENT, req.old_inputs.as_ref(), req.olds.as_ref());
         let old_outputs = decode(&DEPLOYMENT, req.olds.as_ref());
         let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
-        // Without a configured client (config unknown in preview) the live checks cannot run.
-        let cloud = self.cloud("Diff")?;
+        let Ok(cloud) = self.cloud("Diff") else {
+            // Provider config unknown in this preview: the declared rules still apply, the API
+            // cannot be read until `pulumi up` knows where it is.
+            let (result, follow) = deployment::planned_diff(&old_outputs, &olds, &news, &req.ignore_changes);
+            if follow {
+                let msg = "redeployOnApiChange: the provider's configuration is not known in this preview, so the API's configuration \
+                           cannot be read yet; `pulumi up` compares it once the configuration is known";
+                self.engine.warn(&req.urn, msg).await;
+            }
+            return Ok(Response::new(diff_response(&DEPLOYMENT, result)));
+        };
         let result = self
             .ctx(&cloud, &req.urn)
             .diff(&req.id, &old_outputs, &olds, &news, &req.ignore_changes, deadline(0.0))

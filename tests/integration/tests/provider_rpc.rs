@@ -1217,3 +1217,29 @@ async fn websocket_parts_are_followed() {
         logs(&h)
     );
 }
+
+/// With the provider's configuration unknown (a preview where it comes from another resource),
+/// Diff still applies the declared rules, and with redeployOnApiChange warns instead of failing.
+#[tokio::test]
+async fn diff_with_unknown_config_plans_without_aws() {
+    let mut h = harness_with(fast_settings(), json!({"region": UNKNOWN})).await;
+    let olds = Some(to_struct(json!({
+        "apiId": "a1", "description": "v1", "redeployOnApiChange": true,
+        "apiFingerprint": "v1:00", "apiFingerprintParts": {"route GET /x": "routeKey=00000000"},
+        "deploymentStatus": "DEPLOYED", "autoDeployed": false, "createdDate": "2026-01-01T00:00:00Z"
+    })));
+    let old_inputs = json!({"apiId": "a1", "description": "v1", "redeployOnApiChange": true});
+    let news = json!({"apiId": "a1", "description": "v2", "redeployOnApiChange": true});
+    let d = h.rpc.diff(diff_req("a1/d1", &olds, &old_inputs, &news)).await.unwrap().into_inner();
+    assert_eq!(d.changes, rpc::diff_response::DiffChanges::DiffSome as i32);
+    assert!(d.replaces.is_empty(), "{:?}", d.replaces);
+    assert_eq!(d.detailed_diff["description"].kind, rpc::property_diff::Kind::Update as i32);
+    wait_for("the warning", std::time::Duration::from_secs(5), || async {
+        logs(&h)
+            .iter()
+            .any(|l| l.contains("configuration is not known in this preview"))
+            .then_some(())
+    })
+    .await;
+    assert_eq!(h.em.emulator.received("GetApi"), 0, "no AWS call");
+}

@@ -117,6 +117,127 @@ async fn creates(c: &ResourceProviderClient<tonic::transport::Channel>, api: &st
     (t0.elapsed(), failed)
 }
 
+/// Every response the emulator sent so far, over all operations and statuses.
+fn responses(em: &emulator::Emulator) -> u64 {
+    em.stats()
+        .as_object()
+        .map(|ops| {
+            ops.values()
+                .filter_map(Value::as_object)
+                .flat_map(|by| by.values())
+                .filter_map(Value::as_u64)
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// An API whose configuration a deployment snapshots: `routes` routes, each with its own
+/// integration; on WebSocket APIs also a route response and an integration response each, and a
+/// model.
+async fn configured_api(c: &aws_sdk_apigatewayv2::Client, websocket: bool, routes: usize) -> String {
+    use aws_sdk_apigatewayv2::types::{IntegrationType, ProtocolType};
+    let mut api = c.create_api().name("bench-diff");
+    api = if websocket {
+        api.protocol_type(ProtocolType::Websocket)
+            .route_selection_expression("$request.body.action")
+    } else {
+        api.protocol_type(ProtocolType::Http)
+    };
+    let api_id = api.send().await.unwrap().api_id().unwrap().to_string();
+    for i in 0..routes {
+        let mut integration = c.create_integration().api_id(&api_id);
+        integration = if websocket {
+            integration.integration_type(IntegrationType::Mock)
+        } else {
+            integration
+                .integration_type(IntegrationType::HttpProxy)
+                .integration_method("GET")
+                .integration_uri(format!("https://backend.example.com/items/{i}"))
+                .payload_format_version("1.0")
+        };
+        let integration_id = integration.send().await.unwrap().integration_id().unwrap().to_string();
+        let key = if websocket {
+            format!("action{i}")
+        } else {
+            format!("GET /items/{i}")
+        };
+        let route = c
+            .create_route()
+            .api_id(&api_id)
+            .route_key(key)
+            .target(format!("integrations/{integration_id}"))
+            .send()
+            .await
+            .unwrap();
+        if websocket {
+            c.create_route_response()
+                .api_id(&api_id)
+                .route_id(route.route_id().unwrap())
+                .route_response_key("$default")
+                .send()
+                .await
+                .unwrap();
+            c.create_integration_response()
+                .api_id(&api_id)
+                .integration_id(&integration_id)
+                .integration_response_key("$default")
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    if websocket {
+        c.create_model().api_id(&api_id).name("Msg").schema("{}").send().await.unwrap();
+    }
+    api_id
+}
+
+/// One Diff with redeployOnApiChange of a deployment of that API, from a fresh provider with
+/// AWS's default pacing against the emulator enforcing AWS's quotas: (time, calls, 429s, replace).
+async fn diff_following_api(em: &RunningEmulatorRef<'_>, api_id: &str) -> (Duration, u64, u64, bool) {
+    em.0.set_quotas(false);
+    let (_p, mut c) = configured(em.1, json!({})).await;
+    let inputs = json!({"apiId": api_id, "redeployOnApiChange": true});
+    let created = c
+        .create(rpc::CreateRequest {
+            urn: "urn:pulumi:b::b::aws-apigatewayv2:index:Deployment::d".into(),
+            properties: Some(to_struct(inputs.clone())),
+            timeout: 600.0,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    drop(c);
+    // A fresh process: its limiter starts with a full burst, as a `pulumi preview` does.
+    let (_p, mut c) = configured(em.1, json!({})).await;
+    em.0.set_quotas(true);
+    let (before, throttled_before) = (responses(em.0), em.0.count_status(429));
+    let t0 = Instant::now();
+    let diff = c
+        .diff(rpc::DiffRequest {
+            id: created.id.clone(),
+            urn: "urn:pulumi:b::b::aws-apigatewayv2:index:Deployment::d".into(),
+            olds: created.properties.clone(),
+            news: Some(to_struct(inputs)),
+            old_inputs: Some(to_struct(json!({"apiId": api_id, "redeployOnApiChange": true}))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let took = t0.elapsed();
+    (
+        took,
+        responses(em.0) - before,
+        em.0.count_status(429) - throttled_before,
+        !diff.replaces.is_empty(),
+    )
+}
+
+/// The emulator and its URL, borrowed together.
+struct RunningEmulatorRef<'a>(&'a emulator::Emulator, &'a str);
+
 fn yaml_program(n: usize) -> String {
     let mut p = String::from("name: bench\nruntime: yaml\nconfig:\n  apiId:\n    type: string\nresources:\n");
     for i in 0..n {
@@ -275,6 +396,30 @@ fn main() {
             &format!("pulumi up, YAML, {count} deployment(s) / floor ({count} x {interval} s)"),
             if count == 30 { "report" } else { "fixed cost" },
             format!("{:.3} ({took:.1} s)", took / floor),
+            None,
+        );
+    }
+
+    // 6. Diff following the API (redeployOnApiChange) at AWS's own quota: time and calls.
+    for (label, websocket, routes) in [
+        ("HTTP API, 100 routes + 100 integrations", false, 100),
+        ("WebSocket API, 20 routes (+ 20 integrations, responses, 1 model)", true, 20),
+    ] {
+        let em = rt.block_on(start_emulator(emulator::Settings {
+            quotas: false,
+            ..emulator::Settings::default()
+        }));
+        let api_id = rt.block_on(configured_api(&client(&em.url), websocket, routes));
+        let (took, calls, throttled, replaced) = rt.block_on(diff_following_api(&RunningEmulatorRef(&em.emulator, &em.url), &api_id));
+        row(
+            &mut rows,
+            &format!("Diff, redeployOnApiChange, {label}, AWS quota"),
+            "report",
+            format!(
+                "{:.2} s, {calls} AWS calls, {throttled} 429s{}",
+                took.as_secs_f64(),
+                if replaced { ", REPLACED (unexpected)" } else { ", no change" }
+            ),
             None,
         );
     }
