@@ -13,7 +13,7 @@ use crate::limiter::Limits;
 use crate::props::{Failure, Props, Val};
 use crate::resource::{
     CFG_ACCESS_KEY, CFG_CALL_BURST, CFG_CALLS_PER_SECOND, CFG_CREATE_INTERVAL_MS, CFG_ENDPOINT, CFG_MAX_RETRIES, CFG_PROFILE,
-    CFG_RATE_LIMITING, CFG_REGION, CFG_SECRET_KEY, CFG_TOKEN, CONFIG,
+    CFG_RATE_LIMITING, CFG_REGION, CFG_SECRET_KEY, CFG_SKIP_CREDENTIALS_VALIDATION, CFG_TOKEN, CONFIG,
 };
 
 /// Like pulumi-aws: a call is tried up to 25 times before its error is reported.
@@ -101,6 +101,12 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
             "no AWS region configured: set `pulumi config set aws-apigatewayv2:{CFG_REGION} <region>` or AWS_REGION"
         ));
     };
+    if !matches!(props.known(CFG_SKIP_CREDENTIALS_VALIDATION), Some(Val::Bool(true))) {
+        validate_credentials(&sdk_config).await?;
+        if let Some(endpoint) = props.str(CFG_ENDPOINT) {
+            validate_endpoint(endpoint).await?;
+        }
+    }
     let identity = props
         .str(CFG_ACCESS_KEY)
         .map(|k| format!("key:{k}"))
@@ -115,10 +121,98 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
     })
 }
 
+/// How long Configure waits for the credential chain (a profile's credential_process, SSO, a
+/// container or instance role) before calling it missing.
+const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Resolves credentials once, so a stack without any fails at Configure, in a sentence, instead
+/// of on the first AWS call after retries.
+async fn validate_credentials(sdk_config: &aws_config::SdkConfig) -> Result<(), String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let reason = match sdk_config.credentials_provider() {
+        None => "no credential provider is configured".to_string(),
+        Some(provider) => match tokio::time::timeout(CREDENTIALS_TIMEOUT, provider.provide_credentials()).await {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) => error_chain(&e),
+            Err(_) => format!("the credential chain gave no answer within {} s", CREDENTIALS_TIMEOUT.as_secs()),
+        },
+    };
+    Err(format!(
+        "no AWS credentials found ({reason}). Supply them in one of these ways: `pulumi config set aws-apigatewayv2:{CFG_ACCESS_KEY} ...` \
+         and `pulumi config set --secret aws-apigatewayv2:{CFG_SECRET_KEY} ...`; `aws-apigatewayv2:{CFG_PROFILE}` or AWS_PROFILE naming a \
+         profile of ~/.aws/config or ~/.aws/credentials; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; AWS_ROLE_ARN with \
+         AWS_WEB_IDENTITY_TOKEN_FILE; or a container or instance role. `aws-apigatewayv2:{CFG_SKIP_CREDENTIALS_VALIDATION}: true` skips this check"
+    ))
+}
+
+/// An error and its causes as one sentence, by Display only (their Debug forms are dumps).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// host:port of an endpoint URL, the scheme's port when none is given.
+fn authority(endpoint: &str) -> Option<String> {
+    let (scheme, rest) = endpoint.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty())?;
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let has_port = if host.starts_with('[') {
+        host.contains("]:")
+    } else {
+        host.contains(':')
+    };
+    Some(if has_port {
+        host.to_string()
+    } else {
+        format!("{host}:{}", if scheme == "https" { 443 } else { 80 })
+    })
+}
+
+/// Opens one TCP connection to an overridden endpoint, so a dead one fails Configure naming it
+/// and the OS error, instead of every call being retried against it.
+async fn validate_endpoint(endpoint: &str) -> Result<(), String> {
+    let Some(addr) = authority(endpoint) else {
+        return Err(format!("endpoint {endpoint:?} has no host"));
+    };
+    let fail = |why: String| {
+        format!(
+            "cannot reach the API Gateway endpoint {endpoint} ({addr}): {why}. Check `aws-apigatewayv2:{CFG_ENDPOINT}`, \
+             or set `aws-apigatewayv2:{CFG_SKIP_CREDENTIALS_VALIDATION}: true` to skip this check"
+        )
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(&addr)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(fail(e.to_string())),
+        Err(_) => Err(fail(format!("no connection within {} s", CONNECT_TIMEOUT.as_secs()))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use prost_types::{Value, value::Kind};
+
+    /// Endpoint URLs map to the host and port a connection goes to.
+    #[test]
+    fn authority_of_endpoints() {
+        assert_eq!(authority("http://127.0.0.1:4510").as_deref(), Some("127.0.0.1:4510"));
+        assert_eq!(
+            authority("https://apigateway.us-east-1.amazonaws.com/").as_deref(),
+            Some("apigateway.us-east-1.amazonaws.com:443")
+        );
+        assert_eq!(authority("http://[::1]/x").as_deref(), Some("[::1]:80"));
+        assert_eq!(authority("http://[::1]:9/x").as_deref(), Some("[::1]:9"));
+        assert_eq!(authority("http://"), None);
+    }
 
     fn cfg(pairs: &[(&str, Value)]) -> Option<Struct> {
         Some(Struct {
@@ -158,9 +252,10 @@ mod tests {
     fn rejects_bad_keys() {
         assert_eq!(
             reasons(check_config(cfg(&[("regoin", s("x"))]).as_ref())),
-            vec![
-                "regoin: unknown property regoin; expected one of: region, profile, accessKey, secretKey, token, endpoint, maxRetries, rateLimiting, callsPerSecond, callBurst, createDeploymentIntervalMs"
-            ]
+            vec![format!(
+                "regoin: unknown property regoin; expected one of: {}",
+                CONFIG.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+            )]
         );
         assert_eq!(
             reasons(check_config(cfg(&[("endpoint", s("localhost:4566"))]).as_ref())),

@@ -180,6 +180,7 @@ pub const CFG_RATE_LIMITING: &str = "rateLimiting";
 pub const CFG_CALLS_PER_SECOND: &str = "callsPerSecond";
 pub const CFG_CALL_BURST: &str = "callBurst";
 pub const CFG_CREATE_INTERVAL_MS: &str = "createDeploymentIntervalMs";
+pub const CFG_SKIP_CREDENTIALS_VALIDATION: &str = "skipCredentialsValidation";
 
 /// Provider configuration, named like pulumi-aws's so stacks can move over.
 pub const CONFIG: ResourceDecl = ResourceDecl {
@@ -212,5 +213,7 @@ pub const CONFIG: ResourceDecl = ResourceDecl {
             .range(1, 100_000),
         Field::new(CFG_CREATE_INTERVAL_MS, Kind::Integer, Role::Input, "Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).")
             .range(0, 600_000),
+        Field::new(CFG_SKIP_CREDENTIALS_VALIDATION, Kind::Boolean, Role::Input, "Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.")
+            .default_bool(false),
     ],
 };

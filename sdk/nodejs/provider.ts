@@ -44,6 +44,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["rateLimiting"] = pulumi.output(args?.rateLimiting).apply(JSON.stringify);
             resourceInputs["region"] = (args?.region) ?? utilities.getEnv("AWS_REGION", "AWS_DEFAULT_REGION");
             resourceInputs["secretKey"] = args?.secretKey ? pulumi.secret(args.secretKey) : undefined;
+            resourceInputs["skipCredentialsValidation"] = pulumi.output((args?.skipCredentialsValidation) ?? false).apply(JSON.stringify);
             resourceInputs["token"] = args?.token ? pulumi.secret(args.token) : undefined;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -95,6 +96,10 @@ export interface ProviderArgs {
      * The secret access key. Falls back to the standard AWS credential chain.
      */
     secretKey?: pulumi.Input<string | undefined>;
+    /**
+     * Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+     */
+    skipCredentialsValidation?: pulumi.Input<boolean | undefined>;
     /**
      * A session token for temporary credentials.
      */

@@ -33,6 +33,9 @@ func NewProvider(ctx *pulumi.Context,
 			args.Region = pulumi.StringPtr(d.(string))
 		}
 	}
+	if args.SkipCredentialsValidation == nil {
+		args.SkipCredentialsValidation = pulumi.BoolPtr(false)
+	}
 	if args.AccessKey != nil {
 		args.AccessKey = pulumi.ToSecret(args.AccessKey).(pulumi.StringPtrInput)
 	}
@@ -72,6 +75,8 @@ type providerArgs struct {
 	Region *string `pulumi:"region"`
 	// The secret access key. Falls back to the standard AWS credential chain.
 	SecretKey *string `pulumi:"secretKey"`
+	// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+	SkipCredentialsValidation *bool `pulumi:"skipCredentialsValidation"`
 	// A session token for temporary credentials.
 	Token *string `pulumi:"token"`
 }
@@ -98,6 +103,8 @@ type ProviderArgs struct {
 	Region pulumi.StringPtrInput
 	// The secret access key. Falls back to the standard AWS credential chain.
 	SecretKey pulumi.StringPtrInput
+	// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+	SkipCredentialsValidation pulumi.BoolPtrInput
 	// A session token for temporary credentials.
 	Token pulumi.StringPtrInput
 }

@@ -118,6 +118,17 @@ Object.defineProperty(exports, "secretKey", {
 });
 
 /**
+ * Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+ */
+export declare const skipCredentialsValidation: boolean;
+Object.defineProperty(exports, "skipCredentialsValidation", {
+    get() {
+        return __config.getObject<boolean>("skipCredentialsValidation") ?? false;
+    },
+    enumerable: true,
+});
+
+/**
  * A session token for temporary credentials.
  */
 export declare const token: string | undefined;

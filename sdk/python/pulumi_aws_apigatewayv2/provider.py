@@ -29,6 +29,7 @@ class ProviderArgs:
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 skip_credentials_validation: pulumi.Input[Optional[_builtins.bool]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
@@ -43,6 +44,7 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key. Falls back to the standard AWS credential chain.
+        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
         :param pulumi.Input[_builtins.str] token: A session token for temporary credentials.
         """
         if access_key is not None:
@@ -69,6 +71,10 @@ class ProviderArgs:
             pulumi.set(__self__, "region", region)
         if secret_key is not None:
             pulumi.set(__self__, "secret_key", secret_key)
+        if skip_credentials_validation is None:
+            skip_credentials_validation = False
+        if skip_credentials_validation is not None:
+            pulumi.set(__self__, "skip_credentials_validation", skip_credentials_validation)
         if token is not None:
             pulumi.set(__self__, "token", token)
 
@@ -193,6 +199,18 @@ class ProviderArgs:
         pulumi.set(self, "secret_key", value)
 
     @_builtins.property
+    @pulumi.getter(name="skipCredentialsValidation")
+    def skip_credentials_validation(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+        """
+        return pulumi.get(self, "skip_credentials_validation")
+
+    @skip_credentials_validation.setter
+    def skip_credentials_validation(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "skip_credentials_validation", value)
+
+    @_builtins.property
     @pulumi.getter
     def token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -221,6 +239,7 @@ class Provider(pulumi.ProviderResource):
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 skip_credentials_validation: pulumi.Input[Optional[_builtins.bool]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -238,6 +257,7 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key. Falls back to the standard AWS credential chain.
+        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
         :param pulumi.Input[_builtins.str] token: A session token for temporary credentials.
         """
         ...
@@ -274,6 +294,7 @@ class Provider(pulumi.ProviderResource):
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 skip_credentials_validation: pulumi.Input[Optional[_builtins.bool]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -298,6 +319,9 @@ class Provider(pulumi.ProviderResource):
                 region = _utilities.get_env('AWS_REGION', 'AWS_DEFAULT_REGION')
             __props__.__dict__["region"] = region
             __props__.__dict__["secret_key"] = None if secret_key is None else pulumi.Output.secret(secret_key)
+            if skip_credentials_validation is None:
+                skip_credentials_validation = False
+            __props__.__dict__["skip_credentials_validation"] = pulumi.Output.from_input(skip_credentials_validation).apply(pulumi.runtime.to_json) if skip_credentials_validation is not None else None
             __props__.__dict__["token"] = None if token is None else pulumi.Output.secret(token)
         super(Provider, __self__).__init__(
             'aws-apigatewayv2',

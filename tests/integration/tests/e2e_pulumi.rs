@@ -621,3 +621,49 @@ fn upgrade_from_previous_release() {
     p.ok(&["up", "--yes"]);
     assert_eq!(p.outputs()["id"], id.as_str(), "never a silent replacement");
 }
+
+/// No credentials anywhere in the chain fail `pulumi preview` at Configure with the ways to
+/// supply them, and a dead endpoint fails it naming the endpoint and the OS error; neither
+/// reaches API Gateway (no retries against either).
+#[test]
+fn configure_fails_fast_without_credentials_or_endpoint() {
+    let t = Target::new("preflight");
+    let Some(em) = &t.em else { return };
+    let nowhere = target_dir().join("e2e-artifacts/preflight/no-such-file");
+    let nowhere = nowhere.to_str().unwrap();
+    let env = [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_SHARED_CREDENTIALS_FILE", nowhere),
+        ("AWS_CONFIG_FILE", nowhere),
+    ];
+    let p = Project::new("preflight", &program(UNSTAGED), &env);
+    p.config("apiId", &t.fixture.api_id);
+    let fixture_calls = em.emulator.stats();
+    p.config("aws-apigatewayv2:endpoint", em.url.as_str());
+    let out = p.fails(&["preview"]).text();
+    assert!(out.contains("no AWS credentials found"), "{out}");
+    assert!(
+        out.contains("AWS_ACCESS_KEY_ID") && out.contains("skipCredentialsValidation"),
+        "{out}"
+    );
+    assert!(!out.contains("CredentialsNotLoaded {"), "no Debug dump:\n{out}");
+
+    p.config("aws-apigatewayv2:accessKey", apigatewayv2_emulator::DEFAULT_ACCESS_KEY);
+    p.ok(&[
+        "config",
+        "set",
+        "--secret",
+        "aws-apigatewayv2:secretKey",
+        apigatewayv2_emulator::DEFAULT_SECRET_KEY,
+    ]);
+    // A port nothing listens on: bind one, then free it.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    p.config("aws-apigatewayv2:endpoint", &format!("http://{dead}"));
+    let out = p.fails(&["preview"]).text();
+    assert!(
+        out.contains(&format!("cannot reach the API Gateway endpoint http://{dead}")),
+        "{out}"
+    );
+    assert!(out.to_lowercase().contains("connection refused"), "the OS error is named:\n{out}");
+    assert_eq!(em.emulator.stats(), fixture_calls, "no API Gateway call was made");
+}

@@ -77,6 +77,17 @@ func GetSecretKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:secretKey")
 }
 
+// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+func GetSkipCredentialsValidation(ctx *pulumi.Context) bool {
+	v, err := config.TryBool(ctx, "aws-apigatewayv2:skipCredentialsValidation")
+	if err == nil {
+		return v
+	}
+	var value bool
+	value = false
+	return value
+}
+
 // A session token for temporary credentials.
 func GetToken(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:token")

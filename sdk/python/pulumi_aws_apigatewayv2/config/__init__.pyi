@@ -64,6 +64,11 @@ secretKey: Optional[str]
 The secret access key. Falls back to the standard AWS credential chain.
 """
 
+skipCredentialsValidation: bool
+"""
+Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+"""
+
 token: Optional[str]
 """
 A session token for temporary credentials.

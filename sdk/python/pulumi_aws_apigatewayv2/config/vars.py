@@ -91,6 +91,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('secretKey')
 
     @_builtins.property
+    def skip_credentials_validation(self) -> bool:
+        """
+        Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+        """
+        return __config__.get_bool('skipCredentialsValidation') or False
+
+    @_builtins.property
     def token(self) -> Optional[str]:
         """
         A session token for temporary credentials.
