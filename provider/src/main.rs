@@ -1,5 +1,6 @@
 //! `pulumi-resource-aws-apigatewayv2`: launched by the Pulumi engine. Prints its port alone on the
-//! first stdout line, logs to stderr, and serves until the engine shuts it down.
+//! first stdout line, logs to stderr, and serves until the engine shuts it down, or exits by itself
+//! when the engine dies (see `exit_when_orphaned`).
 
 use provider::engine::EngineLog;
 use provider::server::{self, Provider};
