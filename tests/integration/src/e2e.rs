@@ -361,6 +361,22 @@ impl Target {
         self.deployments().into_iter().map(|(id, ..)| id).collect()
     }
 
+    /// Creates a deployment of the fixture's API outside Pulumi (to import); returns its id.
+    pub fn deployment_made_outside(&self, description: &str) -> String {
+        self.call(async {
+            self.client
+                .create_deployment()
+                .api_id(&self.fixture.api_id)
+                .description(description)
+                .send()
+                .await
+                .expect("CreateDeployment")
+                .deployment_id()
+                .expect("deployment id")
+                .to_string()
+        })
+    }
+
     pub fn stage_deployment(&self) -> Option<String> {
         self.call(async {
             self.client

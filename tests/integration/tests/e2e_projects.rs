@@ -255,18 +255,7 @@ fn lifecycle(lang: Lang) {
     );
 
     // A deployment made outside Pulumi, imported; its code joins the program and type-checks.
-    let outside = t.call(async {
-        t.client
-            .create_deployment()
-            .api_id(&t.fixture.api_id)
-            .description("made outside")
-            .send()
-            .await
-            .unwrap()
-            .deployment_id()
-            .unwrap()
-            .to_string()
-    });
+    let outside = t.deployment_made_outside("made outside");
     let import_id = format!("{}/{outside}", t.fixture.api_id);
     p.ok(&[
         "import",

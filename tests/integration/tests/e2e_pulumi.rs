@@ -158,16 +158,7 @@ fn refresh_drops_deleted_deployment() {
 #[test]
 fn import_generates_code_without_diff() {
     let t = Target::new("import");
-    let dep = t.call(async {
-        t.client
-            .create_deployment()
-            .api_id(&t.fixture.api_id)
-            .description("made elsewhere")
-            .send()
-            .await
-            .unwrap()
-    });
-    let dep_id = dep.deployment_id().unwrap().to_string();
+    let dep_id = t.deployment_made_outside("made elsewhere");
     let header = "name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\n";
     let p = t.project("import", &format!("{header}resources: {{}}\n"));
     let import_id = format!("{}/{dep_id}", t.fixture.api_id);
