@@ -305,15 +305,23 @@ fn adopt_and_converge(t: &Target, p: &Project, id: &str) {
 
 /// SIGKILLs the provider plugin that the `pulumi` process `engine` launched.
 fn kill_provider(engine: &std::process::Child) {
+    for pid in provider_pids(engine) {
+        std::process::Command::new("kill").args(["-9", &pid]).status().unwrap();
+    }
+}
+
+/// The provider processes the engine started (at least one).
+fn provider_pids(engine: &std::process::Child) -> Vec<String> {
     let out = std::process::Command::new("pgrep")
         .args(["-P", &engine.id().to_string(), "-f", "pulumi-resource-aws-apigatewayv2"])
         .output()
         .unwrap();
-    let pids = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(!pids.trim().is_empty(), "no provider process under the engine");
-    for pid in pids.split_whitespace() {
-        std::process::Command::new("kill").args(["-9", pid]).status().unwrap();
-    }
+    let pids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert!(!pids.is_empty(), "no provider process under the engine");
+    pids
 }
 
 /// A deployment still PENDING when create's customTimeout ran out is recorded with its id; the
@@ -369,15 +377,7 @@ fn provider_exits_when_engine_killed() {
     let Some((_p, mut engine)) = up_stuck_pending(&t, "orphan") else {
         return;
     };
-    let out = std::process::Command::new("pgrep")
-        .args(["-P", &engine.id().to_string(), "-f", "pulumi-resource-aws-apigatewayv2"])
-        .output()
-        .unwrap();
-    let providers: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    assert!(!providers.is_empty(), "no provider process under the engine");
+    let providers = provider_pids(&engine);
     let others: Vec<String> = children(&engine).into_iter().filter(|pid| !providers.contains(pid)).collect();
     engine.kill().unwrap();
     engine.wait().unwrap();
