@@ -3,8 +3,8 @@
 
 use prost_types::Struct;
 
-use crate::props::{self, Failure, Props, Slot, Strictness, Val};
-use crate::resource::ResourceDecl;
+use crate::props::{self, Failure, Props, Slot, Strictness, Val, field_path};
+use crate::resource::{Field, Format, Kind, ResourceDecl, Role};
 
 /// Program inputs as Check returns them to the engine: normalised (see [`props::normalize`]).
 pub fn normalize(decl: &ResourceDecl, news: Option<Struct>) -> Option<Struct> {
@@ -26,10 +26,15 @@ pub fn check(decl: &ResourceDecl, news: Option<&Struct>) -> Result<Props, Vec<Fa
 /// The declaration's per-field rules.
 pub fn rules(decl: &ResourceDecl, props: &Props) -> Vec<Failure> {
     let mut failures = Vec::new();
-    for field in decl.inputs() {
-        let name = field.name;
-        match props.get(name) {
-            None if field.required => failures.push(Failure::new(name, format!("missing required property {name}"))),
+    field_rules(decl.fields, props, "", &mut failures);
+    failures
+}
+
+fn field_rules(fields: &[Field], props: &Props, prefix: &str, failures: &mut Vec<Failure>) {
+    for field in fields.iter().filter(|f| f.role == Role::Input) {
+        let name = field_path(prefix, field.name);
+        match props.get(field.name) {
+            None if field.required => failures.push(Failure::new(&name, format!("missing required property {name}"))),
             Some(Slot::Known(Val::Str(s))) => {
                 let n = s.chars().count();
                 if let (Some(min), Some(max)) = (field.min_len, field.max_len)
@@ -40,20 +45,146 @@ pub fn rules(decl: &ResourceDecl, props: &Props) -> Vec<Failure> {
                     } else {
                         format!("{min} to {max} characters")
                     };
-                    failures.push(Failure::new(name, format!("{name} must be {rule} long, got {n}")));
+                    failures.push(Failure::new(&name, format!("{name} must be {rule} long, got {n}")));
+                } else if let Some(format) = field.format
+                    && let Err(rule) = check_format(format, s)
+                {
+                    failures.push(Failure::new(&name, format!("{name} must be {rule}, got {s:?}")));
                 }
             }
             Some(Slot::Known(Val::Int(i))) => {
                 if let (Some(min), Some(max)) = (field.min_int, field.max_int)
                     && (*i < min || *i > max)
                 {
-                    failures.push(Failure::new(name, format!("{name} must be between {min} and {max}, got {i}")));
+                    failures.push(Failure::new(&name, format!("{name} must be between {min} and {max}, got {i}")));
+                }
+            }
+            Some(Slot::Known(Val::List(items))) => {
+                if let Some(format) = field.format {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Err(rule) = check_format(format, item) {
+                            failures.push(Failure::new(
+                                format!("{name}[{i}]"),
+                                format!("{name}[{i}] must be {rule}, got {item:?}"),
+                            ));
+                        }
+                    }
+                }
+            }
+            Some(Slot::Known(Val::Object(o))) => {
+                if let Kind::Object(d) = field.kind {
+                    field_rules(d.fields, o, &name, failures);
+                }
+            }
+            Some(Slot::Known(Val::Objects(os))) => {
+                if let Kind::ObjectList(d) = field.kind {
+                    if let Some(max) = d.max_items
+                        && os.len() > max
+                    {
+                        failures.push(Failure::new(&name, format!("{name} takes at most {max} item(s), got {}", os.len())));
+                    }
+                    for (i, o) in os.iter().enumerate() {
+                        field_rules(d.fields, o, &format!("{name}[{i}]"), failures);
+                    }
                 }
             }
             _ => {}
         }
     }
-    failures
+}
+
+/// Checks a string against a format; the error is the rule in words.
+pub fn check_format(format: Format, s: &str) -> Result<(), String> {
+    let ok = match format {
+        Format::Url => {
+            let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+            rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        }
+        Format::RoleArn => arn_resource(s, "iam")
+            .is_some_and(|(account, resource)| is_account_id(account) && resource.strip_prefix("role/").is_some_and(|n| !n.is_empty())),
+        Format::PolicyArn => arn_resource(s, "iam").is_some_and(|(account, resource)| {
+            (account == "aws" || is_account_id(account)) && resource.strip_prefix("policy/").is_some_and(|n| !n.is_empty())
+        }),
+        Format::AccountId => is_account_id(s),
+        Format::Duration { min_secs, max_secs } => {
+            return match parse_duration(s) {
+                None => Err("a duration such as 1h, 90m or 3600s (units h, m, s, ms, us, ns)".into()),
+                Some(d) if d.as_secs_f64() < min_secs as f64 || d.as_secs_f64() > max_secs as f64 => {
+                    Err(format!("between {} and {} (AWS's range)", words(min_secs), words(max_secs)))
+                }
+                Some(_) => Ok(()),
+            };
+        }
+        Format::Json => serde_json::from_str::<serde_json::Value>(s).is_ok(),
+        Format::OneOf(words) => words.contains(&s),
+    };
+    if ok { Ok(()) } else { Err(describe_format(format)) }
+}
+
+/// A format's rule in words, for failures and the docs.
+pub fn describe_format(format: Format) -> String {
+    match format {
+        Format::Url => "an http:// or https:// URL".into(),
+        Format::RoleArn => "an IAM role ARN (arn:aws:iam::123456789012:role/name)".into(),
+        Format::PolicyArn => "an IAM policy ARN (arn:aws:iam::aws:policy/name)".into(),
+        Format::AccountId => "a 12-digit AWS account id".into(),
+        Format::Duration { min_secs, max_secs } => format!("a duration from {} to {} (e.g. 1h, 90m)", words(min_secs), words(max_secs)),
+        Format::Json => "a JSON document".into(),
+        Format::OneOf(words) => format!("one of {}", words.join(", ")),
+    }
+}
+
+fn words(secs: u64) -> String {
+    match secs {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `arn:<partition>:<service>::<account>:<resource>` split into account and resource.
+fn arn_resource<'a>(s: &'a str, service: &str) -> Option<(&'a str, &'a str)> {
+    let mut parts = s.splitn(6, ':');
+    let (arn, partition, svc, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    (arn == "arn" && partition.starts_with("aws") && svc == service && region.is_empty()).then_some((account, resource))
+}
+
+/// A duration as Go (and so pulumi-aws) writes it: numbers with units, e.g. `1h30m`, `900s`.
+pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let mut total = 0f64;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let n: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        total += n * factor;
+        rest = &rest[unit_len..];
+    }
+    Some(std::time::Duration::from_secs_f64(total))
 }
 
 #[cfg(test)]

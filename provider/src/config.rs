@@ -1,36 +1,50 @@
 //! Provider configuration: the CONFIG declaration's rules plus the rules that tie keys together,
-//! and the AWS client built from it (unset keys fall back to the standard AWS chain).
+//! and the AWS client built from it (unset keys fall back to the standard AWS chain). Credentials
+//! beyond the chain live in [`crate::auth`], the HTTP transport in [`crate::transport`].
 
-use aws_config::retry::RetryConfig;
+use aws_config::retry::{RetryConfig, RetryMode};
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
 use prost_types::Struct;
 
 use std::time::Duration;
 
+use crate::auth::{self, RoleSpec, StsSettings, WebIdentitySpec};
 use crate::check;
 use crate::limiter::Limits;
 use crate::props::{Failure, Props, Val};
 use crate::resource::{
-    CFG_ACCESS_KEY, CFG_CALL_BURST, CFG_CALLS_PER_SECOND, CFG_CREATE_INTERVAL_MS, CFG_ENDPOINT, CFG_MAX_RETRIES, CFG_PROFILE,
-    CFG_RATE_LIMITING, CFG_REGION, CFG_SECRET_KEY, CFG_SKIP_CREDENTIALS_VALIDATION, CFG_TOKEN, CONFIG,
+    CFG_ACCESS_KEY, CFG_ALLOWED_ACCOUNT_IDS, CFG_ASSUME_ROLE_WITH_WEB_IDENTITY, CFG_ASSUME_ROLES, CFG_CALL_BURST, CFG_CALLS_PER_SECOND,
+    CFG_CREATE_INTERVAL_MS, CFG_CUSTOM_CA_BUNDLE, CFG_ENDPOINT, CFG_ENDPOINTS, CFG_FORBIDDEN_ACCOUNT_IDS, CFG_HTTP_PROXY, CFG_HTTPS_PROXY,
+    CFG_INSECURE, CFG_MAX_RETRIES, CFG_NO_PROXY, CFG_PROFILE, CFG_RATE_LIMITING, CFG_REGION, CFG_RETRY_MODE, CFG_SECRET_KEY,
+    CFG_SHARED_CONFIG_FILES, CFG_SHARED_CREDENTIALS_FILES, CFG_SKIP_CREDENTIALS_VALIDATION, CFG_SKIP_REGION_VALIDATION, CFG_STS_REGION,
+    CFG_TOKEN, CFG_USE_DUALSTACK_ENDPOINT, CFG_USE_FIPS_ENDPOINT, CONFIG, EP_APIGATEWAYV2, EP_STS, WEB_IDENTITY_TOKEN,
+    WEB_IDENTITY_TOKEN_FILE,
 };
+use crate::transport::{Transport, expand_home};
 
 /// Like pulumi-aws: a call is tried up to 25 times before its error is reported.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
+
+/// Whether a region name looks like AWS's (`us-east-1`, `us-gov-west-1`, `cn-north-1`,
+/// `us-isob-east-1`, `eu-central-2`); `skipRegionValidation` allows any other.
+fn looks_like_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
 
 /// Validates provider configuration; failures name the key.
 pub fn check_config(news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
     let props = check::check(&CONFIG, news)?;
     let mut failures = Vec::new();
-    if let Some(e) = props.str(CFG_ENDPOINT)
-        && (!(e.starts_with("http://") || e.starts_with("https://")) || e.len() <= "https://".len())
-    {
-        failures.push(Failure::new(
-            CFG_ENDPOINT,
-            format!("endpoint must be an http:// or https:// URL, got {e:?}"),
-        ));
-    }
     let present = |k: &str| props.get(k).is_some();
     if present(CFG_ACCESS_KEY) != present(CFG_SECRET_KEY) {
         let missing = if present(CFG_ACCESS_KEY) { CFG_SECRET_KEY } else { CFG_ACCESS_KEY };
@@ -45,7 +59,58 @@ pub fn check_config(news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
             format!("{CFG_TOKEN} needs {CFG_ACCESS_KEY} and {CFG_SECRET_KEY}"),
         ));
     }
+    if present(CFG_ACCESS_KEY) && present(CFG_PROFILE) {
+        failures.push(Failure::new(
+            CFG_PROFILE,
+            format!(
+                "{CFG_PROFILE} and {CFG_ACCESS_KEY} are both set, so which credentials to use is ambiguous; \
+                 set one of them"
+            ),
+        ));
+    }
+    if present(CFG_ALLOWED_ACCOUNT_IDS) && present(CFG_FORBIDDEN_ACCOUNT_IDS) {
+        failures.push(Failure::new(
+            CFG_FORBIDDEN_ACCOUNT_IDS,
+            format!("{CFG_ALLOWED_ACCOUNT_IDS} and {CFG_FORBIDDEN_ACCOUNT_IDS} cannot both be set"),
+        ));
+    }
+    if let Some(web) = props.object(CFG_ASSUME_ROLE_WITH_WEB_IDENTITY)
+        && web.get(WEB_IDENTITY_TOKEN).is_some()
+        && web.get(WEB_IDENTITY_TOKEN_FILE).is_some()
+    {
+        failures.push(Failure::new(
+            format!("{CFG_ASSUME_ROLE_WITH_WEB_IDENTITY}.{WEB_IDENTITY_TOKEN_FILE}"),
+            format!("{CFG_ASSUME_ROLE_WITH_WEB_IDENTITY}: set {WEB_IDENTITY_TOKEN} or {WEB_IDENTITY_TOKEN_FILE}, not both"),
+        ));
+    }
+    if let (Some(short), Some(long)) = (props.str(CFG_ENDPOINT), endpoint_of(&props, EP_APIGATEWAYV2))
+        && short != long
+    {
+        failures.push(Failure::new(
+            CFG_ENDPOINT,
+            format!("{CFG_ENDPOINT} ({short}) and {CFG_ENDPOINTS}[0].{EP_APIGATEWAYV2} ({long}) disagree; set one of them"),
+        ));
+    }
+    if props.bool(CFG_SKIP_REGION_VALIDATION) != Some(true) {
+        for key in [CFG_REGION, CFG_STS_REGION] {
+            if let Some(r) = props.str(key)
+                && !looks_like_region(r)
+            {
+                failures.push(Failure::new(
+                    key,
+                    format!(
+                        "{key} must be an AWS region name such as us-east-1, got {r:?} (set {CFG_SKIP_REGION_VALIDATION}: true to allow it)"
+                    ),
+                ));
+            }
+        }
+    }
     if failures.is_empty() { Ok(props) } else { Err(failures) }
+}
+
+/// An endpoint override from `endpoints` (the one object of the list).
+fn endpoint_of<'a>(props: &'a Props, service: &str) -> Option<&'a str> {
+    props.objects(CFG_ENDPOINTS)?.first()?.str(service)
 }
 
 /// What Configure needs to make AWS calls.
@@ -56,6 +121,8 @@ pub struct Settings {
     pub max_attempts: u32,
     /// Identifies the account and region the quota belongs to (never contains a secret).
     pub quota_key: String,
+    /// Said to the user through the engine once Configure is done (e.g. about `insecure`).
+    pub warnings: Vec<String>,
 }
 
 /// The pacing the configuration asks for, AWS's quotas by default.
@@ -71,53 +138,169 @@ pub fn limits(props: &Props) -> Limits {
     }
 }
 
+/// `sharedConfigFiles` and `sharedCredentialsFiles` in place of the default files.
+fn profile_files(props: &Props) -> Option<ProfileFiles> {
+    let config = props.list(CFG_SHARED_CONFIG_FILES);
+    let credentials = props.list(CFG_SHARED_CREDENTIALS_FILES);
+    if config.is_none() && credentials.is_none() {
+        return None;
+    }
+    let mut b = ProfileFiles::builder();
+    match config {
+        Some(paths) => {
+            for p in paths {
+                b = b.with_file(ProfileFileKind::Config, expand_home(p));
+            }
+        }
+        None => b = b.include_default_config_file(true),
+    }
+    match credentials {
+        Some(paths) => {
+            for p in paths {
+                b = b.with_file(ProfileFileKind::Credentials, expand_home(p));
+            }
+        }
+        None => b = b.include_default_credentials_file(true),
+    }
+    Some(b.build())
+}
+
 /// Builds the API Gateway v2 client. Config values that are still unknown are treated as unset.
 /// The SDK's own retries are off: the provider retries itself, pacing every attempt.
 pub async fn settings(props: &Props) -> Result<Settings, String> {
     let max_attempts = props.int(CFG_MAX_RETRIES).map(|n| n as u32).unwrap_or(DEFAULT_MAX_ATTEMPTS);
+    let mut warnings = Vec::new();
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(10))
         .operation_attempt_timeout(Duration::from_secs(60))
         .build();
+    let apigw_endpoint = props.str(CFG_ENDPOINT).or_else(|| endpoint_of(props, EP_APIGATEWAYV2));
+    let sts_endpoint = endpoint_of(props, EP_STS);
+    let transport = Transport::new(
+        props.str(CFG_HTTP_PROXY),
+        props.str(CFG_HTTPS_PROXY),
+        props.str(CFG_NO_PROXY),
+        props.str(CFG_CUSTOM_CA_BUNDLE),
+    )?;
+    let insecure = props.bool(CFG_INSECURE) == Some(true);
+    if insecure {
+        warnings.push(format!(
+            "aws-apigatewayv2:{CFG_INSECURE} is true: TLS certificates are not verified, so anyone on the network path \
+             can read and change this provider's AWS traffic, credentials included. Use it for tests only."
+        ));
+    }
+    let is_https = |e: Option<&str>| e.is_none_or(|e| e.starts_with("https://"));
+    let http_client = |https: bool| {
+        if insecure {
+            crate::transport::insecure_client(&transport, https).map(Some)
+        } else {
+            transport.http_client(https)
+        }
+    };
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
         .timeout_config(timeouts);
+    if let Some(client) = http_client(is_https(apigw_endpoint))? {
+        loader = loader.http_client(client);
+    }
     if let Some(region) = props.str(CFG_REGION) {
         loader = loader.region(Region::new(region.to_string()));
     }
+    if let Some(files) = profile_files(props) {
+        loader = loader.profile_files(files);
+    }
     if let Some(profile) = props.str(CFG_PROFILE) {
         loader = loader.profile_name(profile);
+    }
+    if let Some(b) = props.bool(CFG_USE_FIPS_ENDPOINT) {
+        loader = loader.use_fips(b);
+    }
+    if let Some(b) = props.bool(CFG_USE_DUALSTACK_ENDPOINT) {
+        loader = loader.use_dual_stack(b);
     }
     if let (Some(ak), Some(sk)) = (props.str(CFG_ACCESS_KEY), props.str(CFG_SECRET_KEY)) {
         let token = props.str(CFG_TOKEN).map(str::to_string);
         loader = loader.credentials_provider(Credentials::new(ak, sk, token, None, "pulumi-provider-config"));
     }
-    if let Some(endpoint) = props.str(CFG_ENDPOINT) {
-        loader = loader.endpoint_url(endpoint);
-    }
-    let sdk_config = loader.load().await;
-    let Some(region) = sdk_config.region().map(|r| r.to_string()) else {
+    let base = loader.load().await;
+    let Some(region) = base.region().map(|r| r.to_string()) else {
         return Err(format!(
             "no AWS region configured: set `pulumi config set aws-apigatewayv2:{CFG_REGION} <region>` or AWS_REGION"
         ));
     };
-    if !matches!(props.known(CFG_SKIP_CREDENTIALS_VALIDATION), Some(Val::Bool(true))) {
-        validate_credentials(&sdk_config).await?;
-        if let Some(endpoint) = props.str(CFG_ENDPOINT) {
-            validate_endpoint(endpoint).await?;
+
+    let retry_mode = match props.str(CFG_RETRY_MODE) {
+        Some("adaptive") => RetryMode::Adaptive,
+        _ => RetryMode::Standard,
+    };
+    let sts = StsSettings {
+        base: base.clone(),
+        endpoint: sts_endpoint.map(str::to_string),
+        region: props.str(CFG_STS_REGION).map(|r| Region::new(r.to_string())),
+        retry: RetryConfig::standard()
+            .with_retry_mode(retry_mode)
+            .with_max_attempts(max_attempts.min(10)),
+        http_client: http_client(is_https(sts_endpoint))?,
+    };
+    let web = match props.object(CFG_ASSUME_ROLE_WITH_WEB_IDENTITY) {
+        Some(p) => Some(WebIdentitySpec::from_props(p)?),
+        None => None,
+    };
+    let roles: Vec<RoleSpec> = props
+        .objects(CFG_ASSUME_ROLES)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| RoleSpec::from_props(format!("{CFG_ASSUME_ROLES}[{i}]"), p))
+        .collect();
+    let last_role_account = roles
+        .last()
+        .and_then(|r| r.account().map(str::to_string))
+        .or_else(|| web.as_ref().and_then(|w| w.role_arn.split(':').nth(4).map(str::to_string)));
+    let credentials = auth::chain(&sts, web, roles);
+    let mut config_builder = base.into_builder();
+    config_builder.set_credentials_provider(credentials.clone());
+    if let Some(e) = apigw_endpoint {
+        config_builder = config_builder.endpoint_url(e);
+    }
+    let sdk_config = config_builder.build();
+
+    if props.bool(CFG_SKIP_CREDENTIALS_VALIDATION) != Some(true) {
+        validate_credentials(credentials.as_ref()).await?;
+        let sts_key = format!("{CFG_ENDPOINTS}[0].{EP_STS}");
+        for (key, endpoint) in [(CFG_ENDPOINT, apigw_endpoint), (sts_key.as_str(), sts_endpoint)] {
+            if let Some(e) = endpoint
+                && transport.https_proxy.is_none()
+                && transport.http_proxy.is_none()
+            {
+                validate_endpoint(key, e).await?;
+            }
         }
     }
-    let identity = props
-        .str(CFG_ACCESS_KEY)
-        .map(|k| format!("key:{k}"))
-        .or_else(|| props.str(CFG_PROFILE).map(|p| format!("profile:{p}")))
-        .unwrap_or_else(|| "default-chain".into());
-    let quota_key = format!("{identity}|{region}|{}", props.str(CFG_ENDPOINT).unwrap_or("aws"));
+    let allowed = props.list(CFG_ALLOWED_ACCOUNT_IDS).unwrap_or_default();
+    let forbidden = props.list(CFG_FORBIDDEN_ACCOUNT_IDS).unwrap_or_default();
+    let mut account = None;
+    if !allowed.is_empty() || !forbidden.is_empty() {
+        let (id, arn) = auth::caller_identity(&sts.client(credentials.clone())).await?;
+        auth::guard_account(&id, &arn, allowed, forbidden)?;
+        account = Some(id);
+    }
+
+    let identity = match (account, last_role_account) {
+        (Some(id), _) | (None, Some(id)) => format!("account:{id}"),
+        (None, None) => props
+            .str(CFG_ACCESS_KEY)
+            .map(|k| format!("key:{k}"))
+            .or_else(|| props.str(CFG_PROFILE).map(|p| format!("profile:{p}")))
+            .unwrap_or_else(|| "default-chain".into()),
+    };
+    let quota_key = format!("{identity}|{region}|{}", apigw_endpoint.unwrap_or("aws"));
     Ok(Settings {
         client: aws_sdk_apigatewayv2::Client::new(&sdk_config),
         limits: limits(props),
         max_attempts,
         quota_key,
+        warnings,
     })
 }
 
@@ -128,12 +311,16 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Resolves credentials once, so a stack without any fails at Configure, in a sentence, instead
 /// of on the first AWS call after retries.
-async fn validate_credentials(sdk_config: &aws_config::SdkConfig) -> Result<(), String> {
+async fn validate_credentials(provider: Option<&SharedCredentialsProvider>) -> Result<(), String> {
     use aws_credential_types::provider::ProvideCredentials;
-    let reason = match sdk_config.credentials_provider() {
+    let reason = match provider {
         None => "no credential provider is configured".to_string(),
         Some(provider) => match tokio::time::timeout(CREDENTIALS_TIMEOUT, provider.provide_credentials()).await {
             Ok(Ok(_)) => return Ok(()),
+            // A role of the chain that refused is named by its own message; no list of ways helps.
+            Ok(Err(e @ aws_credential_types::provider::error::CredentialsError::ProviderError(_))) => {
+                return Err(format!("cannot obtain AWS credentials: {}", error_chain(&e)));
+            }
             Ok(Err(e)) => error_chain(&e),
             Err(_) => format!("the credential chain gave no answer within {} s", CREDENTIALS_TIMEOUT.as_secs()),
         },
@@ -147,7 +334,7 @@ async fn validate_credentials(sdk_config: &aws_config::SdkConfig) -> Result<(), 
 }
 
 /// An error and its causes as one sentence, by Display only (their Debug forms are dumps).
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(cause) = source {
@@ -179,13 +366,13 @@ fn authority(endpoint: &str) -> Option<String> {
 
 /// Opens one TCP connection to an overridden endpoint, so a dead one fails Configure naming it
 /// and the OS error, instead of every call being retried against it.
-async fn validate_endpoint(endpoint: &str) -> Result<(), String> {
+async fn validate_endpoint(key: &str, endpoint: &str) -> Result<(), String> {
     let Some(addr) = authority(endpoint) else {
         return Err(format!("endpoint {endpoint:?} has no host"));
     };
     let fail = |why: String| {
         format!(
-            "cannot reach the API Gateway endpoint {endpoint} ({addr}): {why}. Check `aws-apigatewayv2:{CFG_ENDPOINT}`, \
+            "cannot reach the endpoint {endpoint} ({addr}) of `aws-apigatewayv2:{key}`: {why}. Check it, \
              or set `aws-apigatewayv2:{CFG_SKIP_CREDENTIALS_VALIDATION}: true` to skip this check"
         )
     };
@@ -273,5 +460,75 @@ mod tests {
             reasons(check_config(cfg(&[("maxRetries", s("0"))]).as_ref())),
             vec!["maxRetries: maxRetries must be between 1 and 100, got 0"]
         );
+    }
+
+    /// Lists and objects decode alike from values and from the JSON text stack config holds, and
+    /// every nested rule names its path: a malformed role ARN, a duration outside AWS's range, an
+    /// unknown nested key, keys that conflict.
+    #[test]
+    fn nested_config_rules() {
+        let roles = r#"[{"roleArn": "arn:aws:iam::222222222222:role/deployer", "duration": "1h", "tags": {"team": "a"}}]"#;
+        let ok = check_config(cfg(&[("assumeRoles", s(roles)), ("allowedAccountIds", s("[222222222222]"))]).as_ref()).unwrap();
+        let chain = ok.objects(CFG_ASSUME_ROLES).unwrap();
+        assert_eq!(chain[0].str("roleArn"), Some("arn:aws:iam::222222222222:role/deployer"));
+        assert_eq!(ok.list(CFG_ALLOWED_ACCOUNT_IDS), Some(&["222222222222".to_string()][..]));
+
+        let bad =
+            r#"[{"roleArn": "arn:aws:iam::2222:role/x", "duration": "10m"}, {"roleArn": "arn:aws:iam::222222222222:role/ok", "extra": 1}]"#;
+        let got = reasons(check_config(cfg(&[("assumeRoles", s(bad))]).as_ref()));
+        assert_eq!(
+            got,
+            vec![
+                "assumeRoles[1].extra: unknown property assumeRoles[1].extra; expected one of: roleArn, sessionName, externalId, duration, policy, policyArns, tags, transitiveTagKeys, sourceIdentity".to_string(),
+            ]
+        );
+        let bad = r#"[{"roleArn": "arn:aws:iam::2222:role/xxxxxxxxxxxx", "duration": "10m"}]"#;
+        assert_eq!(
+            reasons(check_config(cfg(&[("assumeRoles", s(bad))]).as_ref())),
+            vec![
+                "assumeRoles[0].roleArn: assumeRoles[0].roleArn must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got \"arn:aws:iam::2222:role/xxxxxxxxxxxx\"",
+                "assumeRoles[0].duration: assumeRoles[0].duration must be between 15m and 12h (AWS's range), got \"10m\"",
+            ]
+        );
+        assert_eq!(
+            reasons(check_config(
+                cfg(&[("profile", s("p")), ("accessKey", s("A")), ("secretKey", s("S"))]).as_ref()
+            )),
+            vec!["profile: profile and accessKey are both set, so which credentials to use is ambiguous; set one of them"]
+        );
+        assert_eq!(
+            reasons(check_config(cfg(&[("allowedAccountIds", s("[\"1234\"]"))]).as_ref())),
+            vec!["allowedAccountIds[0]: allowedAccountIds[0] must be a 12-digit AWS account id, got \"1234\""]
+        );
+        assert_eq!(
+            reasons(check_config(cfg(&[("region", s("Europe"))]).as_ref())),
+            vec![
+                "region: region must be an AWS region name such as us-east-1, got \"Europe\" (set skipRegionValidation: true to allow it)"
+            ]
+        );
+        assert!(check_config(cfg(&[("region", s("Europe")), ("skipRegionValidation", s("true"))]).as_ref()).is_ok());
+        assert!(check_config(cfg(&[("region", s("us-gov-west-1"))]).as_ref()).is_ok());
+        let two = r#"[{"apigatewayv2": "http://a"}, {"sts": "http://b"}]"#;
+        assert_eq!(
+            reasons(check_config(cfg(&[("endpoints", s(two))]).as_ref())),
+            vec!["endpoints: endpoints takes at most 1 item(s), got 2"]
+        );
+    }
+
+    /// Declared secrets, nested ones too, come back from CheckConfig wrapped as secrets.
+    #[test]
+    fn secrets_are_marked() {
+        let mut news = cfg(&[
+            ("secretKey", s("S")),
+            ("region", s("us-east-1")),
+            (
+                "assumeRoleWithWebIdentity",
+                s(r#"{"roleArn": "arn:aws:iam::222222222222:role/ci", "webIdentityToken": "t"}"#),
+            ),
+        ])
+        .unwrap();
+        crate::props::mark_secrets(CONFIG.fields, &mut news);
+        let secret = |k: &str| matches!(&news.fields[k].kind, Some(Kind::StructValue(st)) if st.fields.contains_key("4dabf18193072939515e22adb298388d"));
+        assert!(secret("secretKey") && secret("assumeRoleWithWebIdentity") && !secret("region"));
     }
 }

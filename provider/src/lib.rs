@@ -7,6 +7,8 @@
 //! - [`diff`]: change and replacement detection derived from the declaration.
 //! - [`schema`]: the package schema generated from the declaration (schema.json).
 //! - [`config`]: provider configuration rules and the AWS client built from them.
+//! - [`auth`]: assumed roles, web identity and the account check of the configuration.
+//! - [`transport`]: the HTTP client for proxies, extra CA certificates and `insecure`.
 //! - [`limiter`]: pacing of AWS calls to API Gateway's quotas, shared per account and region.
 //! - [`cloud`]: API Gateway v2 calls with retries, AWS errors, the wait for DEPLOYED.
 //! - [`apiconfig`]: reads of the API's routes, integrations, authorizers, models and responses.
@@ -16,6 +18,7 @@
 //! - [`server`]: the ResourceProvider gRPC service tying it together.
 
 pub mod apiconfig;
+pub mod auth;
 pub mod check;
 pub mod cloud;
 pub mod config;
@@ -28,3 +31,4 @@ pub mod props;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod transport;

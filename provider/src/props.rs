@@ -5,7 +5,7 @@
 use prost_types::{Struct, Value, value::Kind as PbKind};
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::resource::{Field, Kind, ResourceDecl, Role};
+use crate::resource::{Field, Kind, ObjectDecl, ResourceDecl, Role};
 
 /// The engine's marker for a value not known until apply.
 pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -21,6 +21,9 @@ pub enum Val {
     Bool(bool),
     Int(i64),
     Map(BTreeMap<String, String>),
+    List(Vec<String>),
+    Object(Box<Props>),
+    Objects(Vec<Props>),
 }
 
 /// A property that is present: known, or unknown until apply.
@@ -81,8 +84,49 @@ impl Props {
         }
     }
 
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.known(name) {
+            Some(Val::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn list(&self, name: &str) -> Option<&[String]> {
+        match self.known(name) {
+            Some(Val::List(l)) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn map(&self, name: &str) -> Option<&BTreeMap<String, String>> {
+        match self.known(name) {
+            Some(Val::Map(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn object(&self, name: &str) -> Option<&Props> {
+        match self.known(name) {
+            Some(Val::Object(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn objects(&self, name: &str) -> Option<&[Props]> {
+        match self.known(name) {
+            Some(Val::Objects(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Whether any value, nested ones included, is unknown.
     pub fn has_unknowns(&self) -> bool {
-        self.values.values().any(|s| *s == Slot::Unknown)
+        self.values.values().any(|s| match s {
+            Slot::Unknown => true,
+            Slot::Known(Val::Object(o)) => o.has_unknowns(),
+            Slot::Known(Val::Objects(os)) => os.iter().any(Props::has_unknowns),
+            Slot::Known(_) => false,
+        })
     }
 
     pub fn is_secret(&self, name: &str) -> bool {
@@ -215,21 +259,52 @@ fn map_key_path(field: &str, key: &str) -> String {
     }
 }
 
-/// Decodes one field's value. `Ok(None)` means absent (null).
-fn decode_field(field: &Field, v: &Value, secret: &mut bool, failures: &mut Vec<Failure>) -> Option<Slot> {
+/// Configuration from the engine carries lists and objects as JSON text (stack config is text);
+/// programs send them as values. Both decode the same.
+fn json_to_value(j: &serde_json::Value) -> Value {
+    let kind = match j {
+        serde_json::Value::Null => PbKind::NullValue(0),
+        serde_json::Value::Bool(b) => PbKind::BoolValue(*b),
+        serde_json::Value::Number(n) => PbKind::NumberValue(n.as_f64().unwrap_or(f64::NAN)),
+        serde_json::Value::String(s) => PbKind::StringValue(s.clone()),
+        serde_json::Value::Array(a) => PbKind::ListValue(prost_types::ListValue {
+            values: a.iter().map(json_to_value).collect(),
+        }),
+        serde_json::Value::Object(o) => PbKind::StructValue(Struct {
+            fields: o.iter().map(|(k, v)| (k.clone(), json_to_value(v))).collect(),
+        }),
+    };
+    Value { kind: Some(kind) }
+}
+
+/// The value, or the value its JSON text stands for when a list or object came as text.
+fn structured(kind: Kind, v: &Value) -> std::borrow::Cow<'_, Value> {
+    if matches!(kind, Kind::StringList | Kind::Object(_) | Kind::ObjectList(_))
+        && let Some(PbKind::StringValue(text)) = &v.kind
+        && let Ok(j) = serde_json::from_str::<serde_json::Value>(text)
+        && (j.is_array() || j.is_object())
+    {
+        return std::borrow::Cow::Owned(json_to_value(&j));
+    }
+    std::borrow::Cow::Borrowed(v)
+}
+
+/// Decodes one field's value at `path`. `Ok(None)` means absent (null).
+fn decode_field(field: &Field, path: &str, v: &Value, secret: &mut bool, failures: &mut Vec<Failure>) -> Option<Slot> {
     let plain = match unwrap(v, secret, 0) {
         Ok(p) => p,
         Err(reason) => {
-            failures.push(Failure::new(field.name, format!("{} {reason}", field.name)));
+            failures.push(Failure::new(path, format!("{path} {reason}")));
             return None;
         }
     };
     let v = match plain {
         Plain::Unknown => return Some(Slot::Unknown),
         Plain::Null => return None,
-        Plain::Value(v) => v,
+        Plain::Value(v) => structured(field.kind, v),
     };
-    let wrong = |expected: &str| Failure::new(field.name, format!("{} must be {expected}, not {}", field.name, describe(v)));
+    let v = v.as_ref();
+    let wrong = |expected: &str| Failure::new(path, format!("{path} must be {expected}, not {}", describe(v)));
     let kind = v.kind.as_ref();
     match field.kind {
         Kind::String => match kind {
@@ -271,7 +346,7 @@ fn decode_field(field: &Field, v: &Value, secret: &mut bool, failures: &mut Vec<
             let mut unknown = false;
             let before = failures.len();
             for (key, value) in &s.fields {
-                let path = map_key_path(field.name, key);
+                let path = map_key_path(path, key);
                 if key == SIG_KEY {
                     // Encoded back, such a map would read as a secret or output marker.
                     failures.push(Failure::new(
@@ -280,18 +355,12 @@ fn decode_field(field: &Field, v: &Value, secret: &mut bool, failures: &mut Vec<
                     ));
                     continue;
                 }
-                match unwrap(value, secret, 0) {
-                    Ok(Plain::Unknown) => unknown = true,
-                    Ok(Plain::Value(Value {
-                        kind: Some(PbKind::StringValue(text)),
-                    })) => {
-                        map.insert(key.clone(), text.clone());
+                match string_item(value, &path, secret, failures) {
+                    Some(Slot::Known(Val::Str(text))) => {
+                        map.insert(key.clone(), text);
                     }
-                    Ok(Plain::Value(other)) => {
-                        failures.push(Failure::new(&path, format!("{path} must be a string, not {}", describe(other))))
-                    }
-                    Ok(Plain::Null) => failures.push(Failure::new(&path, format!("{path} must be a string, not null"))),
-                    Err(reason) => failures.push(Failure::new(&path, format!("{path} {reason}"))),
+                    Some(_) => unknown = true,
+                    None => {}
                 }
             }
             if failures.len() > before {
@@ -302,40 +371,156 @@ fn decode_field(field: &Field, v: &Value, secret: &mut bool, failures: &mut Vec<
                 Some(Slot::Known(Val::Map(map)))
             }
         }
+        Kind::StringList => {
+            let Some(PbKind::ListValue(l)) = kind else {
+                failures.push(wrong("a list of strings"));
+                return None;
+            };
+            let before = failures.len();
+            let mut items = Vec::new();
+            let mut unknown = false;
+            for (i, value) in l.values.iter().enumerate() {
+                match string_item(value, &format!("{path}[{i}]"), secret, failures) {
+                    Some(Slot::Known(Val::Str(text))) => items.push(text),
+                    Some(_) => unknown = true,
+                    None => {}
+                }
+            }
+            if failures.len() > before {
+                None
+            } else if unknown {
+                Some(Slot::Unknown)
+            } else {
+                Some(Slot::Known(Val::List(items)))
+            }
+        }
+        Kind::Object(decl) => {
+            let Some(PbKind::StructValue(s)) = kind else {
+                failures.push(wrong("an object"));
+                return None;
+            };
+            let before = failures.len();
+            let (props, mut nested) = decode_fields(decl.fields, s, Strictness::Inputs, false, path);
+            failures.append(&mut nested);
+            (failures.len() == before).then(|| Slot::Known(Val::Object(Box::new(props))))
+        }
+        Kind::ObjectList(decl) => {
+            let Some(PbKind::ListValue(l)) = kind else {
+                failures.push(wrong("a list of objects"));
+                return None;
+            };
+            let before = failures.len();
+            let mut items = Vec::new();
+            for (i, value) in l.values.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                match object_item(decl, value, &item_path, secret, failures) {
+                    Some(Slot::Known(Val::Object(props))) => items.push(*props),
+                    Some(_) => return Some(Slot::Unknown),
+                    None => {}
+                }
+            }
+            (failures.len() == before).then_some(Slot::Known(Val::Objects(items)))
+        }
+    }
+}
+
+/// One string of a map or list: known text, unknown, or a failure at `path`.
+fn string_item(value: &Value, path: &str, secret: &mut bool, failures: &mut Vec<Failure>) -> Option<Slot> {
+    match unwrap(value, secret, 0) {
+        Ok(Plain::Unknown) => Some(Slot::Unknown),
+        Ok(Plain::Value(Value {
+            kind: Some(PbKind::StringValue(text)),
+        })) => Some(Slot::Known(Val::Str(text.clone()))),
+        // YAML writes account ids and versions as numbers; Terraform takes their text.
+        Ok(Plain::Value(Value { kind: Some(scalar) })) if matches!(scalar, PbKind::NumberValue(_)) && scalar_text(scalar).is_some() => {
+            scalar_text(scalar).map(|t| Slot::Known(Val::Str(t)))
+        }
+        Ok(Plain::Value(other)) => {
+            failures.push(Failure::new(path, format!("{path} must be a string, not {}", describe(other))));
+            None
+        }
+        Ok(Plain::Null) => {
+            failures.push(Failure::new(path, format!("{path} must be a string, not null")));
+            None
+        }
+        Err(reason) => {
+            failures.push(Failure::new(path, format!("{path} {reason}")));
+            None
+        }
+    }
+}
+
+/// One object of a list, decoded against its declaration.
+fn object_item(decl: &ObjectDecl, value: &Value, path: &str, secret: &mut bool, failures: &mut Vec<Failure>) -> Option<Slot> {
+    match unwrap(value, secret, 0) {
+        Ok(Plain::Unknown) => Some(Slot::Unknown),
+        Ok(Plain::Value(Value {
+            kind: Some(PbKind::StructValue(s)),
+        })) => {
+            let before = failures.len();
+            let (props, mut nested) = decode_fields(decl.fields, s, Strictness::Inputs, false, path);
+            failures.append(&mut nested);
+            (failures.len() == before).then(|| Slot::Known(Val::Object(Box::new(props))))
+        }
+        Ok(Plain::Value(other)) => {
+            failures.push(Failure::new(path, format!("{path} must be an object, not {}", describe(other))));
+            None
+        }
+        Ok(Plain::Null) => {
+            failures.push(Failure::new(path, format!("{path} must be an object, not null")));
+            None
+        }
+        Err(reason) => {
+            failures.push(Failure::new(path, format!("{path} {reason}")));
+            None
+        }
+    }
+}
+
+/// The path of a field below `prefix` (empty at the top).
+pub fn field_path(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
     }
 }
 
 /// Decodes a Struct against a declaration. Failures name the property path and the rule; the
 /// properties that did decode are returned either way.
 pub fn decode(decl: &ResourceDecl, s: Option<&Struct>, strictness: Strictness) -> (Props, Vec<Failure>) {
+    match s {
+        Some(s) => decode_fields(decl.fields, s, strictness, decl.token.starts_with("pulumi:providers:"), ""),
+        None => (Props::default(), Vec::new()),
+    }
+}
+
+fn decode_fields(fields: &'static [Field], s: &Struct, strictness: Strictness, is_config: bool, prefix: &str) -> (Props, Vec<Failure>) {
     let mut props = Props::default();
     let mut failures = Vec::new();
-    let Some(s) = s else {
-        return (props, failures);
-    };
     for (name, value) in &s.fields {
-        let field = match decl.field(name) {
+        let found = fields.iter().find(|f| f.name == name);
+        let field = match found {
             Some(f) if strictness == Strictness::Lenient || f.role == Role::Input => f,
-            found => {
+            _ => {
                 // Engine-internal keys (`__defaults`, config `version`) are not the user's.
-                if strictness == Strictness::Inputs
-                    && !name.starts_with("__")
-                    && !(decl.token.starts_with("pulumi:providers:") && name == "version")
-                {
-                    let expected: Vec<&str> = decl.inputs().map(|f| f.name).collect();
+                if strictness == Strictness::Inputs && !name.starts_with("__") && !(is_config && name == "version") {
+                    let expected: Vec<&str> = fields.iter().filter(|f| f.role == Role::Input).map(|f| f.name).collect();
+                    let shown = if name.is_empty() { "\"\"".to_string() } else { name.clone() };
+                    let property = field_path(prefix, &shown);
                     let reason = if found.is_some() {
-                        format!("{name} is an output and cannot be set")
+                        format!("{property} is an output and cannot be set")
                     } else {
-                        format!("unknown property {name}; expected one of: {}", expected.join(", "))
+                        format!("unknown property {property}; expected one of: {}", expected.join(", "))
                     };
-                    let property = if name.is_empty() { "\"\"".to_string() } else { name.clone() };
                     failures.push(Failure::new(property, reason));
                 }
                 continue;
             }
         };
         let mut secret = false;
-        if let Some(slot) = decode_field(field, value, &mut secret, &mut failures) {
+        let path = field_path(prefix, field.name);
+        if let Some(slot) = decode_field(field, &path, value, &mut secret, &mut failures) {
             props.values.insert(field.name, slot);
             if secret {
                 props.secret.insert(field.name);
@@ -415,8 +600,80 @@ fn encode_val(v: &Val) -> Value {
         Val::Map(m) => PbKind::StructValue(Struct {
             fields: m.iter().map(|(k, v)| (k.clone(), string(v))).collect(),
         }),
+        Val::List(l) => PbKind::ListValue(prost_types::ListValue {
+            values: l.iter().map(|s| string(s)).collect(),
+        }),
+        Val::Object(o) => PbKind::StructValue(encode_props(o)),
+        Val::Objects(os) => PbKind::ListValue(prost_types::ListValue {
+            values: os
+                .iter()
+                .map(|o| Value {
+                    kind: Some(PbKind::StructValue(encode_props(o))),
+                })
+                .collect(),
+        }),
     };
     Value { kind: Some(kind) }
+}
+
+fn is_secret_marked(v: &Value) -> bool {
+    sig(v).is_some_and(|(s, _)| s == SECRET_SIG)
+}
+
+fn holds_secrets(kind: Kind) -> bool {
+    match kind {
+        Kind::Object(d) | Kind::ObjectList(d) => d.fields.iter().any(|f| f.secret || holds_secrets(f.kind)),
+        _ => false,
+    }
+}
+
+/// Wraps the declared-secret values of `s` (nested ones too) in the secret marker, so the engine
+/// keeps them secret in state and logs even when they were set as plain config. An object or
+/// list that came as JSON text and holds a secret field is wrapped whole.
+pub fn mark_secrets(fields: &[Field], s: &mut Struct) {
+    for field in fields {
+        let Some(v) = s.fields.get_mut(field.name) else { continue };
+        if is_secret_marked(v) || matches!(v.kind, None | Some(PbKind::NullValue(_))) {
+            continue;
+        }
+        if matches!(&v.kind, Some(PbKind::StringValue(t)) if t == UNKNOWN) {
+            continue;
+        }
+        let whole = field.secret || (matches!(v.kind, Some(PbKind::StringValue(_))) && holds_secrets(field.kind));
+        if whole {
+            *v = secret_value(v.clone());
+            continue;
+        }
+        match (&mut v.kind, field.kind) {
+            (Some(PbKind::StructValue(inner)), Kind::Object(d)) => mark_secrets(d.fields, inner),
+            (Some(PbKind::ListValue(l)), Kind::ObjectList(d)) => {
+                for item in &mut l.values {
+                    if let Some(PbKind::StructValue(inner)) = &mut item.kind {
+                        mark_secrets(d.fields, inner);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A nested object's properties, its secret ones wrapped.
+fn encode_props(props: &Props) -> Struct {
+    Struct {
+        fields: props
+            .values
+            .iter()
+            .map(|(name, slot)| {
+                let value = match slot {
+                    Slot::Unknown => string(UNKNOWN),
+                    Slot::Known(v) => encode_val(v),
+                };
+                let value = if props.secret.contains(name) { secret_value(value) } else { value };
+                (name.to_string(), value)
+            })
+            .collect(),
+    }
 }
 
 /// Wraps a value in the engine's secret marker.

@@ -4,22 +4,41 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::resource::{CONFIG, DEPLOYMENT, Field, Kind, PACKAGE, ResourceDecl, Role, VERSION};
+use crate::resource::{CONFIG, DEPLOYMENT, Field, Kind, ObjectDecl, PACKAGE, ResourceDecl, Role, VERSION};
 
 /// schema.json as committed, served by GetSchema.
 pub const EMBEDDED: &str = include_str!("../../schema.json");
 
-fn type_spec(kind: Kind) -> Value {
+/// Where a property sits: config variables and provider inputs name their object types apart,
+/// as pulumi-aws's schema does; resources have none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Config,
+    Provider,
+}
+
+fn type_token(decl: &ObjectDecl, ctx: Context) -> String {
+    match ctx {
+        Context::Config => format!("{PACKAGE}:config:{}", decl.config_type),
+        Context::Provider => format!("{PACKAGE}:index:{}", decl.provider_type),
+    }
+}
+
+fn type_spec(kind: Kind, ctx: Context) -> Value {
+    let reference = |d: &ObjectDecl| json!({"$ref": format!("#/types/{}", type_token(d, ctx))});
     match kind {
         Kind::String => json!({"type": "string"}),
         Kind::Boolean => json!({"type": "boolean"}),
         Kind::Integer => json!({"type": "integer"}),
         Kind::StringMap => json!({"type": "object", "additionalProperties": {"type": "string"}}),
+        Kind::StringList => json!({"type": "array", "items": {"type": "string"}}),
+        Kind::Object(d) => reference(d),
+        Kind::ObjectList(d) => json!({"type": "array", "items": reference(d)}),
     }
 }
 
-fn property_spec(f: &Field) -> Value {
-    let mut spec = type_spec(f.kind);
+fn property_spec(f: &Field, ctx: Context) -> Value {
+    let mut spec = type_spec(f.kind, ctx);
     let mut doc = f.doc.to_string();
     if f.replace_on_change && f.role == Role::Input {
         spec["replaceOnChanges"] = json!(true);
@@ -39,8 +58,31 @@ fn property_spec(f: &Field) -> Value {
     spec
 }
 
-fn properties<'a>(fields: impl Iterator<Item = &'a Field>) -> Map<String, Value> {
-    fields.map(|f| (f.name.to_string(), property_spec(f))).collect()
+fn properties<'a>(fields: impl Iterator<Item = &'a Field>, ctx: Context) -> Map<String, Value> {
+    fields.map(|f| (f.name.to_string(), property_spec(f, ctx))).collect()
+}
+
+/// The object types the configuration uses, once under config and once under the provider.
+fn object_types() -> Map<String, Value> {
+    let mut types = Map::new();
+    for field in CONFIG.fields {
+        let (Kind::Object(d) | Kind::ObjectList(d)) = field.kind else {
+            continue;
+        };
+        for ctx in [Context::Config, Context::Provider] {
+            let required: Vec<&str> = d.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
+            types.insert(
+                type_token(d, ctx),
+                json!({
+                    "type": "object",
+                    "description": d.doc,
+                    "properties": properties(d.fields.iter(), ctx),
+                    "required": required,
+                }),
+            );
+        }
+    }
+    types
 }
 
 fn resource_spec(decl: &ResourceDecl) -> Value {
@@ -55,9 +97,9 @@ fn resource_spec(decl: &ResourceDecl) -> Value {
     let required_inputs: Vec<&str> = decl.inputs().filter(|f| f.required).map(|f| f.name).collect();
     json!({
         "description": decl.doc,
-        "properties": properties(decl.fields.iter()),
+        "properties": properties(decl.fields.iter(), Context::Provider),
         "required": required,
-        "inputProperties": properties(decl.inputs()),
+        "inputProperties": properties(decl.inputs(), Context::Provider),
         "requiredInputs": required_inputs,
     })
 }
@@ -77,10 +119,11 @@ pub fn package_schema() -> Value {
         "license": "MIT",
         "publisher": "pulumi-aws-apigatewayv2 contributors",
         "meta": {"moduleFormat": "(.*)"},
-        "config": {"variables": properties(CONFIG.fields.iter())},
+        "config": {"variables": properties(CONFIG.fields.iter(), Context::Config)},
+        "types": object_types(),
         "provider": {
             "description": CONFIG.doc,
-            "inputProperties": properties(CONFIG.fields.iter()),
+            "inputProperties": properties(CONFIG.fields.iter(), Context::Provider),
         },
         "resources": resources,
         "language": {

@@ -224,10 +224,11 @@ impl ResourceProvider for Provider {
             Ok(_) => vec![],
             Err(f) => to_check_failures(f),
         };
-        Ok(Response::new(CheckResponse {
-            inputs: req.news,
-            failures,
-        }))
+        let inputs = req.news.map(|mut news| {
+            props::mark_secrets(CONFIG.fields, &mut news);
+            news
+        });
+        Ok(Response::new(CheckResponse { inputs, failures }))
     }
 
     async fn diff_config(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
@@ -252,6 +253,9 @@ impl ResourceProvider for Provider {
             let settings = config::settings(&props)
                 .await
                 .map_err(|e| Status::invalid_argument(format!("Configure: {e}")))?;
+            for warning in &settings.warnings {
+                self.engine.warn("", warning).await;
+            }
             let limiter = limiter::shared(&settings.quota_key, settings.limits);
             let cloud = Cloud::new(settings.client, limiter, settings.max_attempts, self.cancel.clone());
             *self.cloud.write().unwrap_or_else(|p| p.into_inner()) = Some(cloud);

@@ -3,7 +3,8 @@
 //! Key and property tables come from the provider's declaration; the examples are the tested
 //! example programs themselves, so neither can drift from what ships.
 
-use provider::resource::{CONFIG, DEPLOYMENT, Field, Kind, PACKAGE, Role, VERSION};
+use provider::check::describe_format;
+use provider::resource::{CONFIG, DEPLOYMENT, Field, Kind, ObjectDecl, PACKAGE, Role, VERSION};
 use std::fmt::Write as _;
 
 const TYPESCRIPT: &str = include_str!("../../examples/typescript/index.ts");
@@ -17,6 +18,9 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Boolean => "boolean",
         Kind::Integer => "integer",
         Kind::StringMap => "map of string",
+        Kind::StringList => "list of string",
+        Kind::Object(_) => "object",
+        Kind::ObjectList(_) => "list of object",
     }
 }
 
@@ -31,6 +35,12 @@ fn rules(f: &Field) -> String {
     }
     if let (Some(min), Some(max)) = (f.min_int, f.max_int) {
         out.push(format!("{min} to {max}"));
+    }
+    if let Some(format) = f.format {
+        out.push(describe_format(format));
+    }
+    if let Kind::ObjectList(ObjectDecl { max_items: Some(n), .. }) = f.kind {
+        out.push(format!("at most {n} item(s)"));
     }
     if f.replace_on_change {
         out.push("changing it replaces".to_string());
@@ -48,6 +58,37 @@ fn rules(f: &Field) -> String {
         ));
     }
     if out.is_empty() { "-".to_string() } else { out.join("; ") }
+}
+
+/// The configuration keys with their pulumi-aws counterparts, for the README.
+pub fn config_counterparts() -> String {
+    let mut md = String::from("| key | type | pulumi-aws counterpart |\n|---|---|---|\n");
+    for f in CONFIG.fields {
+        let theirs = f
+            .pulumi_aws
+            .map_or("none (this provider's own)".to_string(), |k| format!("`aws:{k}`"));
+        let _ = writeln!(md, "| `{}` | {} | {theirs} |", f.name, kind_name(f.kind));
+    }
+    md
+}
+
+/// The fields of the configuration's object types, one table each.
+fn object_tables() -> String {
+    let mut md = String::new();
+    for f in CONFIG.fields {
+        let (Kind::Object(d) | Kind::ObjectList(d)) = f.kind else {
+            continue;
+        };
+        let item = if matches!(f.kind, Kind::ObjectList(_)) { "[]" } else { "" };
+        let _ = write!(
+            md,
+            "\n### `{}`\n\n{}\n\n{}",
+            f.name,
+            d.doc,
+            table(d.fields.iter(), &format!("{}{item}.", f.name))
+        );
+    }
+    md
 }
 
 fn table<'a>(fields: impl Iterator<Item = &'a Field>, prefix: &str) -> String {
@@ -131,6 +172,12 @@ pub fn installation_page() -> String {
          or on an explicit provider resource. Every key:\n\n{}",
         table(CONFIG.fields.iter(), &format!("{PACKAGE}:"))
     );
+    md.push_str(&object_tables());
+    md.push_str("\nAn assumed role in another account, chained from the base credentials, with a guard on the account:\n\n");
+    md.push_str(&code(
+        "yaml",
+        "config:\n  aws-apigatewayv2:region: eu-west-1\n  aws-apigatewayv2:assumeRoles:\n    - roleArn: arn:aws:iam::222222222222:role/deployer\n      sessionName: ci\n      externalId: team-a\n  aws-apigatewayv2:allowedAccountIds:\n    - \"222222222222\"",
+    ));
     md.push_str("\nBad configuration fails `pulumi preview` naming the key and the rule.\n");
     md
 }
@@ -145,6 +192,7 @@ mod tests {
         let install = installation_page();
         for f in CONFIG.fields {
             assert!(install.contains(&format!("`{PACKAGE}:{}`", f.name)), "{} missing", f.name);
+            assert!(config_counterparts().contains(&format!("| `{}` |", f.name)), "{} missing", f.name);
         }
         let index = index_page();
         for f in DEPLOYMENT.fields {

@@ -2,6 +2,8 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "./types/input";
+import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
 /**
@@ -35,17 +37,34 @@ export class Provider extends pulumi.ProviderResource {
         opts = opts || {};
         {
             resourceInputs["accessKey"] = args?.accessKey ? pulumi.secret(args.accessKey) : undefined;
+            resourceInputs["allowedAccountIds"] = pulumi.output(args?.allowedAccountIds).apply(JSON.stringify);
+            resourceInputs["assumeRoleWithWebIdentity"] = pulumi.output(args?.assumeRoleWithWebIdentity).apply(JSON.stringify);
+            resourceInputs["assumeRoles"] = pulumi.output(args?.assumeRoles).apply(JSON.stringify);
             resourceInputs["callBurst"] = pulumi.output(args?.callBurst).apply(JSON.stringify);
             resourceInputs["callsPerSecond"] = pulumi.output(args?.callsPerSecond).apply(JSON.stringify);
             resourceInputs["createDeploymentIntervalMs"] = pulumi.output(args?.createDeploymentIntervalMs).apply(JSON.stringify);
+            resourceInputs["customCaBundle"] = (args?.customCaBundle) ?? utilities.getEnv("AWS_CA_BUNDLE");
             resourceInputs["endpoint"] = args?.endpoint;
+            resourceInputs["endpoints"] = pulumi.output(args?.endpoints).apply(JSON.stringify);
+            resourceInputs["forbiddenAccountIds"] = pulumi.output(args?.forbiddenAccountIds).apply(JSON.stringify);
+            resourceInputs["httpProxy"] = (args?.httpProxy) ?? utilities.getEnv("HTTP_PROXY", "http_proxy");
+            resourceInputs["httpsProxy"] = (args?.httpsProxy) ?? utilities.getEnv("HTTPS_PROXY", "https_proxy");
+            resourceInputs["insecure"] = pulumi.output((args?.insecure) ?? false).apply(JSON.stringify);
             resourceInputs["maxRetries"] = pulumi.output(args?.maxRetries).apply(JSON.stringify);
+            resourceInputs["noProxy"] = (args?.noProxy) ?? utilities.getEnv("NO_PROXY", "no_proxy");
             resourceInputs["profile"] = (args?.profile) ?? utilities.getEnv("AWS_PROFILE");
             resourceInputs["rateLimiting"] = pulumi.output(args?.rateLimiting).apply(JSON.stringify);
             resourceInputs["region"] = (args?.region) ?? utilities.getEnv("AWS_REGION", "AWS_DEFAULT_REGION");
+            resourceInputs["retryMode"] = (args?.retryMode) ?? utilities.getEnv("AWS_RETRY_MODE");
             resourceInputs["secretKey"] = args?.secretKey ? pulumi.secret(args.secretKey) : undefined;
+            resourceInputs["sharedConfigFiles"] = pulumi.output(args?.sharedConfigFiles).apply(JSON.stringify);
+            resourceInputs["sharedCredentialsFiles"] = pulumi.output(args?.sharedCredentialsFiles).apply(JSON.stringify);
             resourceInputs["skipCredentialsValidation"] = pulumi.output((args?.skipCredentialsValidation) ?? false).apply(JSON.stringify);
+            resourceInputs["skipRegionValidation"] = pulumi.output((args?.skipRegionValidation) ?? false).apply(JSON.stringify);
+            resourceInputs["stsRegion"] = args?.stsRegion;
             resourceInputs["token"] = args?.token ? pulumi.secret(args.token) : undefined;
+            resourceInputs["useDualstackEndpoint"] = pulumi.output((args?.useDualstackEndpoint) ?? (utilities.getEnvBoolean("AWS_USE_DUALSTACK_ENDPOINT") || false)).apply(JSON.stringify);
+            resourceInputs["useFipsEndpoint"] = pulumi.output((args?.useFipsEndpoint) ?? (utilities.getEnvBoolean("AWS_USE_FIPS_ENDPOINT") || false)).apply(JSON.stringify);
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
@@ -61,6 +80,18 @@ export interface ProviderArgs {
      */
     accessKey?: pulumi.Input<string | undefined>;
     /**
+     * Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+     */
+    allowedAccountIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+     */
+    assumeRoleWithWebIdentity?: pulumi.Input<inputs.ProviderAssumeRoleWithWebIdentityArgs | undefined>;
+    /**
+     * Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
+     */
+    assumeRoles?: pulumi.Input<pulumi.Input<inputs.ProviderAssumeRoleArgs>[] | undefined>;
+    /**
      * The burst of management calls allowed at once (default 40, AWS's quota).
      */
     callBurst?: pulumi.Input<number | undefined>;
@@ -73,13 +104,41 @@ export interface ProviderArgs {
      */
     createDeploymentIntervalMs?: pulumi.Input<number | undefined>;
     /**
-     * Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+     * A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+     */
+    customCaBundle?: pulumi.Input<string | undefined>;
+    /**
+     * Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
      */
     endpoint?: pulumi.Input<string | undefined>;
+    /**
+     * Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+     */
+    endpoints?: pulumi.Input<pulumi.Input<inputs.ProviderEndpointArgs>[] | undefined>;
+    /**
+     * Account ids the provider must not work in, checked like `allowedAccountIds`.
+     */
+    forbiddenAccountIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+     */
+    httpProxy?: pulumi.Input<string | undefined>;
+    /**
+     * The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+     */
+    httpsProxy?: pulumi.Input<string | undefined>;
+    /**
+     * Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
+     */
+    insecure?: pulumi.Input<boolean | undefined>;
     /**
      * How many times a throttled or failed AWS call is attempted in all (default 25).
      */
     maxRetries?: pulumi.Input<number | undefined>;
+    /**
+     * Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
+     */
+    noProxy?: pulumi.Input<string | undefined>;
     /**
      * The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
      */
@@ -93,15 +152,43 @@ export interface ProviderArgs {
      */
     region?: pulumi.Input<string | undefined>;
     /**
+     * `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
+     */
+    retryMode?: pulumi.Input<string | undefined>;
+    /**
      * The secret access key. Falls back to the standard AWS credential chain.
      */
     secretKey?: pulumi.Input<string | undefined>;
     /**
-     * Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+     * Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+     */
+    sharedConfigFiles?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+     */
+    sharedCredentialsFiles?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
      */
     skipCredentialsValidation?: pulumi.Input<boolean | undefined>;
+    /**
+     * Accept a region name that does not look like an AWS region (for example a private or future one).
+     */
+    skipRegionValidation?: pulumi.Input<boolean | undefined>;
+    /**
+     * The region of the STS endpoint used to assume roles and check the account (default: `region`).
+     */
+    stsRegion?: pulumi.Input<string | undefined>;
     /**
      * A session token for temporary credentials.
      */
     token?: pulumi.Input<string | undefined>;
+    /**
+     * Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+     */
+    useDualstackEndpoint?: pulumi.Input<boolean | undefined>;
+    /**
+     * Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
+     */
+    useFipsEndpoint?: pulumi.Input<boolean | undefined>;
 }

@@ -23,6 +23,29 @@ func NewProvider(ctx *pulumi.Context,
 		args = &ProviderArgs{}
 	}
 
+	if args.CustomCaBundle == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "AWS_CA_BUNDLE"); d != nil {
+			args.CustomCaBundle = pulumi.StringPtr(d.(string))
+		}
+	}
+	if args.HttpProxy == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "HTTP_PROXY", "http_proxy"); d != nil {
+			args.HttpProxy = pulumi.StringPtr(d.(string))
+		}
+	}
+	if args.HttpsProxy == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "HTTPS_PROXY", "https_proxy"); d != nil {
+			args.HttpsProxy = pulumi.StringPtr(d.(string))
+		}
+	}
+	if args.Insecure == nil {
+		args.Insecure = pulumi.BoolPtr(false)
+	}
+	if args.NoProxy == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "NO_PROXY", "no_proxy"); d != nil {
+			args.NoProxy = pulumi.StringPtr(d.(string))
+		}
+	}
 	if args.Profile == nil {
 		if d := internal.GetEnvOrDefault(nil, nil, "AWS_PROFILE"); d != nil {
 			args.Profile = pulumi.StringPtr(d.(string))
@@ -33,8 +56,26 @@ func NewProvider(ctx *pulumi.Context,
 			args.Region = pulumi.StringPtr(d.(string))
 		}
 	}
+	if args.RetryMode == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "AWS_RETRY_MODE"); d != nil {
+			args.RetryMode = pulumi.StringPtr(d.(string))
+		}
+	}
 	if args.SkipCredentialsValidation == nil {
 		args.SkipCredentialsValidation = pulumi.BoolPtr(false)
+	}
+	if args.SkipRegionValidation == nil {
+		args.SkipRegionValidation = pulumi.BoolPtr(false)
+	}
+	if args.UseDualstackEndpoint == nil {
+		if d := internal.GetEnvOrDefault(false, internal.ParseEnvBool, "AWS_USE_DUALSTACK_ENDPOINT"); d != nil {
+			args.UseDualstackEndpoint = pulumi.BoolPtr(d.(bool))
+		}
+	}
+	if args.UseFipsEndpoint == nil {
+		if d := internal.GetEnvOrDefault(false, internal.ParseEnvBool, "AWS_USE_FIPS_ENDPOINT"); d != nil {
+			args.UseFipsEndpoint = pulumi.BoolPtr(d.(bool))
+		}
 	}
 	if args.AccessKey != nil {
 		args.AccessKey = pulumi.ToSecret(args.AccessKey).(pulumi.StringPtrInput)
@@ -57,56 +98,124 @@ func NewProvider(ctx *pulumi.Context,
 type providerArgs struct {
 	// The access key id. Falls back to the standard AWS credential chain.
 	AccessKey *string `pulumi:"accessKey"`
+	// Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+	AllowedAccountIds []string `pulumi:"allowedAccountIds"`
+	// Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+	AssumeRoleWithWebIdentity *ProviderAssumeRoleWithWebIdentity `pulumi:"assumeRoleWithWebIdentity"`
+	// Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
+	AssumeRoles []ProviderAssumeRole `pulumi:"assumeRoles"`
 	// The burst of management calls allowed at once (default 40, AWS's quota).
 	CallBurst *int `pulumi:"callBurst"`
 	// The account's management call rate to pace at, per second (default 10, AWS's quota).
 	CallsPerSecond *int `pulumi:"callsPerSecond"`
 	// Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
 	CreateDeploymentIntervalMs *int `pulumi:"createDeploymentIntervalMs"`
-	// Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+	// A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+	CustomCaBundle *string `pulumi:"customCaBundle"`
+	// Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
 	Endpoint *string `pulumi:"endpoint"`
+	// Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+	Endpoints []ProviderEndpoint `pulumi:"endpoints"`
+	// Account ids the provider must not work in, checked like `allowedAccountIds`.
+	ForbiddenAccountIds []string `pulumi:"forbiddenAccountIds"`
+	// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+	HttpProxy *string `pulumi:"httpProxy"`
+	// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+	HttpsProxy *string `pulumi:"httpsProxy"`
+	// Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
+	Insecure *bool `pulumi:"insecure"`
 	// How many times a throttled or failed AWS call is attempted in all (default 25).
 	MaxRetries *int `pulumi:"maxRetries"`
+	// Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
+	NoProxy *string `pulumi:"noProxy"`
 	// The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
 	Profile *string `pulumi:"profile"`
 	// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
 	RateLimiting *bool `pulumi:"rateLimiting"`
 	// The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
 	Region *string `pulumi:"region"`
+	// `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
+	RetryMode *string `pulumi:"retryMode"`
 	// The secret access key. Falls back to the standard AWS credential chain.
 	SecretKey *string `pulumi:"secretKey"`
-	// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+	// Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+	SharedConfigFiles []string `pulumi:"sharedConfigFiles"`
+	// Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+	SharedCredentialsFiles []string `pulumi:"sharedCredentialsFiles"`
+	// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
 	SkipCredentialsValidation *bool `pulumi:"skipCredentialsValidation"`
+	// Accept a region name that does not look like an AWS region (for example a private or future one).
+	SkipRegionValidation *bool `pulumi:"skipRegionValidation"`
+	// The region of the STS endpoint used to assume roles and check the account (default: `region`).
+	StsRegion *string `pulumi:"stsRegion"`
 	// A session token for temporary credentials.
 	Token *string `pulumi:"token"`
+	// Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+	UseDualstackEndpoint *bool `pulumi:"useDualstackEndpoint"`
+	// Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
+	UseFipsEndpoint *bool `pulumi:"useFipsEndpoint"`
 }
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
 	// The access key id. Falls back to the standard AWS credential chain.
 	AccessKey pulumi.StringPtrInput
+	// Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+	AllowedAccountIds pulumi.StringArrayInput
+	// Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+	AssumeRoleWithWebIdentity ProviderAssumeRoleWithWebIdentityPtrInput
+	// Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
+	AssumeRoles ProviderAssumeRoleArrayInput
 	// The burst of management calls allowed at once (default 40, AWS's quota).
 	CallBurst pulumi.IntPtrInput
 	// The account's management call rate to pace at, per second (default 10, AWS's quota).
 	CallsPerSecond pulumi.IntPtrInput
 	// Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
 	CreateDeploymentIntervalMs pulumi.IntPtrInput
-	// Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+	// A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+	CustomCaBundle pulumi.StringPtrInput
+	// Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
 	Endpoint pulumi.StringPtrInput
+	// Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+	Endpoints ProviderEndpointArrayInput
+	// Account ids the provider must not work in, checked like `allowedAccountIds`.
+	ForbiddenAccountIds pulumi.StringArrayInput
+	// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+	HttpProxy pulumi.StringPtrInput
+	// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+	HttpsProxy pulumi.StringPtrInput
+	// Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
+	Insecure pulumi.BoolPtrInput
 	// How many times a throttled or failed AWS call is attempted in all (default 25).
 	MaxRetries pulumi.IntPtrInput
+	// Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
+	NoProxy pulumi.StringPtrInput
 	// The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
 	Profile pulumi.StringPtrInput
 	// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
 	RateLimiting pulumi.BoolPtrInput
 	// The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
 	Region pulumi.StringPtrInput
+	// `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
+	RetryMode pulumi.StringPtrInput
 	// The secret access key. Falls back to the standard AWS credential chain.
 	SecretKey pulumi.StringPtrInput
-	// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+	// Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+	SharedConfigFiles pulumi.StringArrayInput
+	// Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+	SharedCredentialsFiles pulumi.StringArrayInput
+	// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
 	SkipCredentialsValidation pulumi.BoolPtrInput
+	// Accept a region name that does not look like an AWS region (for example a private or future one).
+	SkipRegionValidation pulumi.BoolPtrInput
+	// The region of the STS endpoint used to assume roles and check the account (default: `region`).
+	StsRegion pulumi.StringPtrInput
 	// A session token for temporary credentials.
 	Token pulumi.StringPtrInput
+	// Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+	UseDualstackEndpoint pulumi.BoolPtrInput
+	// Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
+	UseFipsEndpoint pulumi.BoolPtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {

@@ -2,6 +2,8 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "../types/input";
+import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
 declare var exports: any;
@@ -14,6 +16,39 @@ export declare const accessKey: string | undefined;
 Object.defineProperty(exports, "accessKey", {
     get() {
         return __config.get("accessKey");
+    },
+    enumerable: true,
+});
+
+/**
+ * Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+ */
+export declare const allowedAccountIds: string[] | undefined;
+Object.defineProperty(exports, "allowedAccountIds", {
+    get() {
+        return __config.getObject<string[]>("allowedAccountIds");
+    },
+    enumerable: true,
+});
+
+/**
+ * Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+ */
+export declare const assumeRoleWithWebIdentity: outputs.config.AssumeRoleWithWebIdentity | undefined;
+Object.defineProperty(exports, "assumeRoleWithWebIdentity", {
+    get() {
+        return __config.getObject<outputs.config.AssumeRoleWithWebIdentity>("assumeRoleWithWebIdentity");
+    },
+    enumerable: true,
+});
+
+/**
+ * Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
+ */
+export declare const assumeRoles: outputs.config.AssumeRoles[] | undefined;
+Object.defineProperty(exports, "assumeRoles", {
+    get() {
+        return __config.getObject<outputs.config.AssumeRoles[]>("assumeRoles");
     },
     enumerable: true,
 });
@@ -52,12 +87,78 @@ Object.defineProperty(exports, "createDeploymentIntervalMs", {
 });
 
 /**
- * Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+ * A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+ */
+export declare const customCaBundle: string | undefined;
+Object.defineProperty(exports, "customCaBundle", {
+    get() {
+        return __config.get("customCaBundle") ?? utilities.getEnv("AWS_CA_BUNDLE");
+    },
+    enumerable: true,
+});
+
+/**
+ * Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
  */
 export declare const endpoint: string | undefined;
 Object.defineProperty(exports, "endpoint", {
     get() {
         return __config.get("endpoint");
+    },
+    enumerable: true,
+});
+
+/**
+ * Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+ */
+export declare const endpoints: outputs.config.Endpoints[] | undefined;
+Object.defineProperty(exports, "endpoints", {
+    get() {
+        return __config.getObject<outputs.config.Endpoints[]>("endpoints");
+    },
+    enumerable: true,
+});
+
+/**
+ * Account ids the provider must not work in, checked like `allowedAccountIds`.
+ */
+export declare const forbiddenAccountIds: string[] | undefined;
+Object.defineProperty(exports, "forbiddenAccountIds", {
+    get() {
+        return __config.getObject<string[]>("forbiddenAccountIds");
+    },
+    enumerable: true,
+});
+
+/**
+ * The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+ */
+export declare const httpProxy: string | undefined;
+Object.defineProperty(exports, "httpProxy", {
+    get() {
+        return __config.get("httpProxy") ?? utilities.getEnv("HTTP_PROXY", "http_proxy");
+    },
+    enumerable: true,
+});
+
+/**
+ * The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+ */
+export declare const httpsProxy: string | undefined;
+Object.defineProperty(exports, "httpsProxy", {
+    get() {
+        return __config.get("httpsProxy") ?? utilities.getEnv("HTTPS_PROXY", "https_proxy");
+    },
+    enumerable: true,
+});
+
+/**
+ * Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
+ */
+export declare const insecure: boolean;
+Object.defineProperty(exports, "insecure", {
+    get() {
+        return __config.getObject<boolean>("insecure") ?? false;
     },
     enumerable: true,
 });
@@ -69,6 +170,17 @@ export declare const maxRetries: number | undefined;
 Object.defineProperty(exports, "maxRetries", {
     get() {
         return __config.getObject<number>("maxRetries");
+    },
+    enumerable: true,
+});
+
+/**
+ * Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
+ */
+export declare const noProxy: string | undefined;
+Object.defineProperty(exports, "noProxy", {
+    get() {
+        return __config.get("noProxy") ?? utilities.getEnv("NO_PROXY", "no_proxy");
     },
     enumerable: true,
 });
@@ -107,6 +219,17 @@ Object.defineProperty(exports, "region", {
 });
 
 /**
+ * `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
+ */
+export declare const retryMode: string | undefined;
+Object.defineProperty(exports, "retryMode", {
+    get() {
+        return __config.get("retryMode") ?? utilities.getEnv("AWS_RETRY_MODE");
+    },
+    enumerable: true,
+});
+
+/**
  * The secret access key. Falls back to the standard AWS credential chain.
  */
 export declare const secretKey: string | undefined;
@@ -118,12 +241,56 @@ Object.defineProperty(exports, "secretKey", {
 });
 
 /**
- * Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+ * Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+ */
+export declare const sharedConfigFiles: string[] | undefined;
+Object.defineProperty(exports, "sharedConfigFiles", {
+    get() {
+        return __config.getObject<string[]>("sharedConfigFiles");
+    },
+    enumerable: true,
+});
+
+/**
+ * Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+ */
+export declare const sharedCredentialsFiles: string[] | undefined;
+Object.defineProperty(exports, "sharedCredentialsFiles", {
+    get() {
+        return __config.getObject<string[]>("sharedCredentialsFiles");
+    },
+    enumerable: true,
+});
+
+/**
+ * Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
  */
 export declare const skipCredentialsValidation: boolean;
 Object.defineProperty(exports, "skipCredentialsValidation", {
     get() {
         return __config.getObject<boolean>("skipCredentialsValidation") ?? false;
+    },
+    enumerable: true,
+});
+
+/**
+ * Accept a region name that does not look like an AWS region (for example a private or future one).
+ */
+export declare const skipRegionValidation: boolean;
+Object.defineProperty(exports, "skipRegionValidation", {
+    get() {
+        return __config.getObject<boolean>("skipRegionValidation") ?? false;
+    },
+    enumerable: true,
+});
+
+/**
+ * The region of the STS endpoint used to assume roles and check the account (default: `region`).
+ */
+export declare const stsRegion: string | undefined;
+Object.defineProperty(exports, "stsRegion", {
+    get() {
+        return __config.get("stsRegion");
     },
     enumerable: true,
 });
@@ -135,6 +302,28 @@ export declare const token: string | undefined;
 Object.defineProperty(exports, "token", {
     get() {
         return __config.get("token");
+    },
+    enumerable: true,
+});
+
+/**
+ * Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+ */
+export declare const useDualstackEndpoint: boolean;
+Object.defineProperty(exports, "useDualstackEndpoint", {
+    get() {
+        return __config.getObject<boolean>("useDualstackEndpoint") ?? (utilities.getEnvBoolean("AWS_USE_DUALSTACK_ENDPOINT") || false);
+    },
+    enumerable: true,
+});
+
+/**
+ * Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
+ */
+export declare const useFipsEndpoint: boolean;
+Object.defineProperty(exports, "useFipsEndpoint", {
+    get() {
+        return __config.getObject<boolean>("useFipsEndpoint") ?? (utilities.getEnvBoolean("AWS_USE_FIPS_ENDPOINT") || false);
     },
     enumerable: true,
 });

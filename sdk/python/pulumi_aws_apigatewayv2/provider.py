@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._inputs import *
 
 __all__ = ['ProviderArgs', 'Provider']
 
@@ -20,45 +21,109 @@ __all__ = ['ProviderArgs', 'Provider']
 class ProviderArgs:
     def __init__(__self__, *,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 allowed_account_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 assume_role_with_web_identity: pulumi.Input[Optional['ProviderAssumeRoleWithWebIdentityArgs']] = None,
+                 assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input['ProviderAssumeRoleArgs']]]] = None,
                  call_burst: pulumi.Input[Optional[_builtins.int]] = None,
                  calls_per_second: pulumi.Input[Optional[_builtins.int]] = None,
                  create_deployment_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 custom_ca_bundle: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
+                 endpoints: pulumi.Input[Optional[Sequence[pulumi.Input['ProviderEndpointArgs']]]] = None,
+                 forbidden_account_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 http_proxy: pulumi.Input[Optional[_builtins.str]] = None,
+                 https_proxy: pulumi.Input[Optional[_builtins.str]] = None,
+                 insecure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 no_proxy: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 retry_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 shared_config_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 shared_credentials_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  skip_credentials_validation: pulumi.Input[Optional[_builtins.bool]] = None,
-                 token: pulumi.Input[Optional[_builtins.str]] = None):
+                 skip_region_validation: pulumi.Input[Optional[_builtins.bool]] = None,
+                 sts_region: pulumi.Input[Optional[_builtins.str]] = None,
+                 token: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_dualstack_endpoint: pulumi.Input[Optional[_builtins.bool]] = None,
+                 use_fips_endpoint: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] access_key: The access key id. Falls back to the standard AWS credential chain.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_account_ids: Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+        :param pulumi.Input['ProviderAssumeRoleWithWebIdentityArgs'] assume_role_with_web_identity: Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+        :param pulumi.Input[Sequence[pulumi.Input['ProviderAssumeRoleArgs']]] assume_roles: Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
         :param pulumi.Input[_builtins.int] call_burst: The burst of management calls allowed at once (default 40, AWS's quota).
         :param pulumi.Input[_builtins.int] calls_per_second: The account's management call rate to pace at, per second (default 10, AWS's quota).
         :param pulumi.Input[_builtins.int] create_deployment_interval_ms: Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
-        :param pulumi.Input[_builtins.str] endpoint: Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+        :param pulumi.Input[_builtins.str] custom_ca_bundle: A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+        :param pulumi.Input[_builtins.str] endpoint: Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
+        :param pulumi.Input[Sequence[pulumi.Input['ProviderEndpointArgs']]] endpoints: Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] forbidden_account_ids: Account ids the provider must not work in, checked like `allowedAccountIds`.
+        :param pulumi.Input[_builtins.str] http_proxy: The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+        :param pulumi.Input[_builtins.str] https_proxy: The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+        :param pulumi.Input[_builtins.bool] insecure: Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
         :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or failed AWS call is attempted in all (default 25).
+        :param pulumi.Input[_builtins.str] no_proxy: Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
         :param pulumi.Input[_builtins.str] profile: The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
         :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
+        :param pulumi.Input[_builtins.str] retry_mode: `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key. Falls back to the standard AWS credential chain.
-        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] shared_config_files: Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] shared_credentials_files: Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
+        :param pulumi.Input[_builtins.bool] skip_region_validation: Accept a region name that does not look like an AWS region (for example a private or future one).
+        :param pulumi.Input[_builtins.str] sts_region: The region of the STS endpoint used to assume roles and check the account (default: `region`).
         :param pulumi.Input[_builtins.str] token: A session token for temporary credentials.
+        :param pulumi.Input[_builtins.bool] use_dualstack_endpoint: Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+        :param pulumi.Input[_builtins.bool] use_fips_endpoint: Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
         """
         if access_key is not None:
             pulumi.set(__self__, "access_key", access_key)
+        if allowed_account_ids is not None:
+            pulumi.set(__self__, "allowed_account_ids", allowed_account_ids)
+        if assume_role_with_web_identity is not None:
+            pulumi.set(__self__, "assume_role_with_web_identity", assume_role_with_web_identity)
+        if assume_roles is not None:
+            pulumi.set(__self__, "assume_roles", assume_roles)
         if call_burst is not None:
             pulumi.set(__self__, "call_burst", call_burst)
         if calls_per_second is not None:
             pulumi.set(__self__, "calls_per_second", calls_per_second)
         if create_deployment_interval_ms is not None:
             pulumi.set(__self__, "create_deployment_interval_ms", create_deployment_interval_ms)
+        if custom_ca_bundle is None:
+            custom_ca_bundle = _utilities.get_env('AWS_CA_BUNDLE')
+        if custom_ca_bundle is not None:
+            pulumi.set(__self__, "custom_ca_bundle", custom_ca_bundle)
         if endpoint is not None:
             pulumi.set(__self__, "endpoint", endpoint)
+        if endpoints is not None:
+            pulumi.set(__self__, "endpoints", endpoints)
+        if forbidden_account_ids is not None:
+            pulumi.set(__self__, "forbidden_account_ids", forbidden_account_ids)
+        if http_proxy is None:
+            http_proxy = _utilities.get_env('HTTP_PROXY', 'http_proxy')
+        if http_proxy is not None:
+            pulumi.set(__self__, "http_proxy", http_proxy)
+        if https_proxy is None:
+            https_proxy = _utilities.get_env('HTTPS_PROXY', 'https_proxy')
+        if https_proxy is not None:
+            pulumi.set(__self__, "https_proxy", https_proxy)
+        if insecure is None:
+            insecure = False
+        if insecure is not None:
+            pulumi.set(__self__, "insecure", insecure)
         if max_retries is not None:
             pulumi.set(__self__, "max_retries", max_retries)
+        if no_proxy is None:
+            no_proxy = _utilities.get_env('NO_PROXY', 'no_proxy')
+        if no_proxy is not None:
+            pulumi.set(__self__, "no_proxy", no_proxy)
         if profile is None:
             profile = _utilities.get_env('AWS_PROFILE')
         if profile is not None:
@@ -69,14 +134,36 @@ class ProviderArgs:
             region = _utilities.get_env('AWS_REGION', 'AWS_DEFAULT_REGION')
         if region is not None:
             pulumi.set(__self__, "region", region)
+        if retry_mode is None:
+            retry_mode = _utilities.get_env('AWS_RETRY_MODE')
+        if retry_mode is not None:
+            pulumi.set(__self__, "retry_mode", retry_mode)
         if secret_key is not None:
             pulumi.set(__self__, "secret_key", secret_key)
+        if shared_config_files is not None:
+            pulumi.set(__self__, "shared_config_files", shared_config_files)
+        if shared_credentials_files is not None:
+            pulumi.set(__self__, "shared_credentials_files", shared_credentials_files)
         if skip_credentials_validation is None:
             skip_credentials_validation = False
         if skip_credentials_validation is not None:
             pulumi.set(__self__, "skip_credentials_validation", skip_credentials_validation)
+        if skip_region_validation is None:
+            skip_region_validation = False
+        if skip_region_validation is not None:
+            pulumi.set(__self__, "skip_region_validation", skip_region_validation)
+        if sts_region is not None:
+            pulumi.set(__self__, "sts_region", sts_region)
         if token is not None:
             pulumi.set(__self__, "token", token)
+        if use_dualstack_endpoint is None:
+            use_dualstack_endpoint = (_utilities.get_env_bool('AWS_USE_DUALSTACK_ENDPOINT') or False)
+        if use_dualstack_endpoint is not None:
+            pulumi.set(__self__, "use_dualstack_endpoint", use_dualstack_endpoint)
+        if use_fips_endpoint is None:
+            use_fips_endpoint = (_utilities.get_env_bool('AWS_USE_FIPS_ENDPOINT') or False)
+        if use_fips_endpoint is not None:
+            pulumi.set(__self__, "use_fips_endpoint", use_fips_endpoint)
 
     @_builtins.property
     @pulumi.getter(name="accessKey")
@@ -89,6 +176,42 @@ class ProviderArgs:
     @access_key.setter
     def access_key(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "access_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="allowedAccountIds")
+    def allowed_account_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+        """
+        return pulumi.get(self, "allowed_account_ids")
+
+    @allowed_account_ids.setter
+    def allowed_account_ids(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "allowed_account_ids", value)
+
+    @_builtins.property
+    @pulumi.getter(name="assumeRoleWithWebIdentity")
+    def assume_role_with_web_identity(self) -> pulumi.Input[Optional['ProviderAssumeRoleWithWebIdentityArgs']]:
+        """
+        Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+        """
+        return pulumi.get(self, "assume_role_with_web_identity")
+
+    @assume_role_with_web_identity.setter
+    def assume_role_with_web_identity(self, value: pulumi.Input[Optional['ProviderAssumeRoleWithWebIdentityArgs']]):
+        pulumi.set(self, "assume_role_with_web_identity", value)
+
+    @_builtins.property
+    @pulumi.getter(name="assumeRoles")
+    def assume_roles(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['ProviderAssumeRoleArgs']]]]:
+        """
+        Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
+        """
+        return pulumi.get(self, "assume_roles")
+
+    @assume_roles.setter
+    def assume_roles(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ProviderAssumeRoleArgs']]]]):
+        pulumi.set(self, "assume_roles", value)
 
     @_builtins.property
     @pulumi.getter(name="callBurst")
@@ -127,16 +250,88 @@ class ProviderArgs:
         pulumi.set(self, "create_deployment_interval_ms", value)
 
     @_builtins.property
+    @pulumi.getter(name="customCaBundle")
+    def custom_ca_bundle(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+        """
+        return pulumi.get(self, "custom_ca_bundle")
+
+    @custom_ca_bundle.setter
+    def custom_ca_bundle(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "custom_ca_bundle", value)
+
+    @_builtins.property
     @pulumi.getter
     def endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+        Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
         """
         return pulumi.get(self, "endpoint")
 
     @endpoint.setter
     def endpoint(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoints(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['ProviderEndpointArgs']]]]:
+        """
+        Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+        """
+        return pulumi.get(self, "endpoints")
+
+    @endpoints.setter
+    def endpoints(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ProviderEndpointArgs']]]]):
+        pulumi.set(self, "endpoints", value)
+
+    @_builtins.property
+    @pulumi.getter(name="forbiddenAccountIds")
+    def forbidden_account_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Account ids the provider must not work in, checked like `allowedAccountIds`.
+        """
+        return pulumi.get(self, "forbidden_account_ids")
+
+    @forbidden_account_ids.setter
+    def forbidden_account_ids(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "forbidden_account_ids", value)
+
+    @_builtins.property
+    @pulumi.getter(name="httpProxy")
+    def http_proxy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+        """
+        return pulumi.get(self, "http_proxy")
+
+    @http_proxy.setter
+    def http_proxy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "http_proxy", value)
+
+    @_builtins.property
+    @pulumi.getter(name="httpsProxy")
+    def https_proxy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+        """
+        return pulumi.get(self, "https_proxy")
+
+    @https_proxy.setter
+    def https_proxy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "https_proxy", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def insecure(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
+        """
+        return pulumi.get(self, "insecure")
+
+    @insecure.setter
+    def insecure(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "insecure", value)
 
     @_builtins.property
     @pulumi.getter(name="maxRetries")
@@ -149,6 +344,18 @@ class ProviderArgs:
     @max_retries.setter
     def max_retries(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "max_retries", value)
+
+    @_builtins.property
+    @pulumi.getter(name="noProxy")
+    def no_proxy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
+        """
+        return pulumi.get(self, "no_proxy")
+
+    @no_proxy.setter
+    def no_proxy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "no_proxy", value)
 
     @_builtins.property
     @pulumi.getter
@@ -187,6 +394,18 @@ class ProviderArgs:
         pulumi.set(self, "region", value)
 
     @_builtins.property
+    @pulumi.getter(name="retryMode")
+    def retry_mode(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
+        """
+        return pulumi.get(self, "retry_mode")
+
+    @retry_mode.setter
+    def retry_mode(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "retry_mode", value)
+
+    @_builtins.property
     @pulumi.getter(name="secretKey")
     def secret_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -199,16 +418,64 @@ class ProviderArgs:
         pulumi.set(self, "secret_key", value)
 
     @_builtins.property
+    @pulumi.getter(name="sharedConfigFiles")
+    def shared_config_files(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+        """
+        return pulumi.get(self, "shared_config_files")
+
+    @shared_config_files.setter
+    def shared_config_files(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "shared_config_files", value)
+
+    @_builtins.property
+    @pulumi.getter(name="sharedCredentialsFiles")
+    def shared_credentials_files(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+        """
+        return pulumi.get(self, "shared_credentials_files")
+
+    @shared_credentials_files.setter
+    def shared_credentials_files(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "shared_credentials_files", value)
+
+    @_builtins.property
     @pulumi.getter(name="skipCredentialsValidation")
     def skip_credentials_validation(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+        Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
         """
         return pulumi.get(self, "skip_credentials_validation")
 
     @skip_credentials_validation.setter
     def skip_credentials_validation(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "skip_credentials_validation", value)
+
+    @_builtins.property
+    @pulumi.getter(name="skipRegionValidation")
+    def skip_region_validation(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Accept a region name that does not look like an AWS region (for example a private or future one).
+        """
+        return pulumi.get(self, "skip_region_validation")
+
+    @skip_region_validation.setter
+    def skip_region_validation(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "skip_region_validation", value)
+
+    @_builtins.property
+    @pulumi.getter(name="stsRegion")
+    def sts_region(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The region of the STS endpoint used to assume roles and check the account (default: `region`).
+        """
+        return pulumi.get(self, "sts_region")
+
+    @sts_region.setter
+    def sts_region(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "sts_region", value)
 
     @_builtins.property
     @pulumi.getter
@@ -222,6 +489,30 @@ class ProviderArgs:
     def token(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "token", value)
 
+    @_builtins.property
+    @pulumi.getter(name="useDualstackEndpoint")
+    def use_dualstack_endpoint(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+        """
+        return pulumi.get(self, "use_dualstack_endpoint")
+
+    @use_dualstack_endpoint.setter
+    def use_dualstack_endpoint(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "use_dualstack_endpoint", value)
+
+    @_builtins.property
+    @pulumi.getter(name="useFipsEndpoint")
+    def use_fips_endpoint(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
+        """
+        return pulumi.get(self, "use_fips_endpoint")
+
+    @use_fips_endpoint.setter
+    def use_fips_endpoint(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "use_fips_endpoint", value)
+
 
 @pulumi.type_token("pulumi:providers:aws-apigatewayv2")
 class Provider(pulumi.ProviderResource):
@@ -230,17 +521,34 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 allowed_account_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 assume_role_with_web_identity: pulumi.Input[Optional[Union['ProviderAssumeRoleWithWebIdentityArgs', 'ProviderAssumeRoleWithWebIdentityArgsDict']]] = None,
+                 assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ProviderAssumeRoleArgs', 'ProviderAssumeRoleArgsDict']]]]] = None,
                  call_burst: pulumi.Input[Optional[_builtins.int]] = None,
                  calls_per_second: pulumi.Input[Optional[_builtins.int]] = None,
                  create_deployment_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 custom_ca_bundle: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
+                 endpoints: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ProviderEndpointArgs', 'ProviderEndpointArgsDict']]]]] = None,
+                 forbidden_account_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 http_proxy: pulumi.Input[Optional[_builtins.str]] = None,
+                 https_proxy: pulumi.Input[Optional[_builtins.str]] = None,
+                 insecure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 no_proxy: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 retry_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 shared_config_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 shared_credentials_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  skip_credentials_validation: pulumi.Input[Optional[_builtins.bool]] = None,
+                 skip_region_validation: pulumi.Input[Optional[_builtins.bool]] = None,
+                 sts_region: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_dualstack_endpoint: pulumi.Input[Optional[_builtins.bool]] = None,
+                 use_fips_endpoint: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
         The provider for Amazon API Gateway v2 deployments.
@@ -248,17 +556,34 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] access_key: The access key id. Falls back to the standard AWS credential chain.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_account_ids: Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+        :param pulumi.Input[Union['ProviderAssumeRoleWithWebIdentityArgs', 'ProviderAssumeRoleWithWebIdentityArgsDict']] assume_role_with_web_identity: Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['ProviderAssumeRoleArgs', 'ProviderAssumeRoleArgsDict']]]] assume_roles: Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
         :param pulumi.Input[_builtins.int] call_burst: The burst of management calls allowed at once (default 40, AWS's quota).
         :param pulumi.Input[_builtins.int] calls_per_second: The account's management call rate to pace at, per second (default 10, AWS's quota).
         :param pulumi.Input[_builtins.int] create_deployment_interval_ms: Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
-        :param pulumi.Input[_builtins.str] endpoint: Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+        :param pulumi.Input[_builtins.str] custom_ca_bundle: A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+        :param pulumi.Input[_builtins.str] endpoint: Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['ProviderEndpointArgs', 'ProviderEndpointArgsDict']]]] endpoints: Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] forbidden_account_ids: Account ids the provider must not work in, checked like `allowedAccountIds`.
+        :param pulumi.Input[_builtins.str] http_proxy: The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+        :param pulumi.Input[_builtins.str] https_proxy: The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+        :param pulumi.Input[_builtins.bool] insecure: Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
         :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or failed AWS call is attempted in all (default 25).
+        :param pulumi.Input[_builtins.str] no_proxy: Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
         :param pulumi.Input[_builtins.str] profile: The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
         :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
+        :param pulumi.Input[_builtins.str] retry_mode: `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key. Falls back to the standard AWS credential chain.
-        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] shared_config_files: Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] shared_credentials_files: Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+        :param pulumi.Input[_builtins.bool] skip_credentials_validation: Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
+        :param pulumi.Input[_builtins.bool] skip_region_validation: Accept a region name that does not look like an AWS region (for example a private or future one).
+        :param pulumi.Input[_builtins.str] sts_region: The region of the STS endpoint used to assume roles and check the account (default: `region`).
         :param pulumi.Input[_builtins.str] token: A session token for temporary credentials.
+        :param pulumi.Input[_builtins.bool] use_dualstack_endpoint: Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+        :param pulumi.Input[_builtins.bool] use_fips_endpoint: Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
         """
         ...
     @overload
@@ -285,17 +610,34 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 allowed_account_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 assume_role_with_web_identity: pulumi.Input[Optional[Union['ProviderAssumeRoleWithWebIdentityArgs', 'ProviderAssumeRoleWithWebIdentityArgsDict']]] = None,
+                 assume_roles: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ProviderAssumeRoleArgs', 'ProviderAssumeRoleArgsDict']]]]] = None,
                  call_burst: pulumi.Input[Optional[_builtins.int]] = None,
                  calls_per_second: pulumi.Input[Optional[_builtins.int]] = None,
                  create_deployment_interval_ms: pulumi.Input[Optional[_builtins.int]] = None,
+                 custom_ca_bundle: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
+                 endpoints: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ProviderEndpointArgs', 'ProviderEndpointArgsDict']]]]] = None,
+                 forbidden_account_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 http_proxy: pulumi.Input[Optional[_builtins.str]] = None,
+                 https_proxy: pulumi.Input[Optional[_builtins.str]] = None,
+                 insecure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
+                 no_proxy: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 retry_mode: pulumi.Input[Optional[_builtins.str]] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 shared_config_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 shared_credentials_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  skip_credentials_validation: pulumi.Input[Optional[_builtins.bool]] = None,
+                 skip_region_validation: pulumi.Input[Optional[_builtins.bool]] = None,
+                 sts_region: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
+                 use_dualstack_endpoint: pulumi.Input[Optional[_builtins.bool]] = None,
+                 use_fips_endpoint: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -306,11 +648,31 @@ class Provider(pulumi.ProviderResource):
             __props__ = ProviderArgs.__new__(ProviderArgs)
 
             __props__.__dict__["access_key"] = None if access_key is None else pulumi.Output.secret(access_key)
+            __props__.__dict__["allowed_account_ids"] = pulumi.Output.from_input(allowed_account_ids).apply(pulumi.runtime.to_json) if allowed_account_ids is not None else None
+            __props__.__dict__["assume_role_with_web_identity"] = pulumi.Output.from_input(assume_role_with_web_identity).apply(pulumi.runtime.to_json) if assume_role_with_web_identity is not None else None
+            __props__.__dict__["assume_roles"] = pulumi.Output.from_input(assume_roles).apply(pulumi.runtime.to_json) if assume_roles is not None else None
             __props__.__dict__["call_burst"] = pulumi.Output.from_input(call_burst).apply(pulumi.runtime.to_json) if call_burst is not None else None
             __props__.__dict__["calls_per_second"] = pulumi.Output.from_input(calls_per_second).apply(pulumi.runtime.to_json) if calls_per_second is not None else None
             __props__.__dict__["create_deployment_interval_ms"] = pulumi.Output.from_input(create_deployment_interval_ms).apply(pulumi.runtime.to_json) if create_deployment_interval_ms is not None else None
+            if custom_ca_bundle is None:
+                custom_ca_bundle = _utilities.get_env('AWS_CA_BUNDLE')
+            __props__.__dict__["custom_ca_bundle"] = custom_ca_bundle
             __props__.__dict__["endpoint"] = endpoint
+            __props__.__dict__["endpoints"] = pulumi.Output.from_input(endpoints).apply(pulumi.runtime.to_json) if endpoints is not None else None
+            __props__.__dict__["forbidden_account_ids"] = pulumi.Output.from_input(forbidden_account_ids).apply(pulumi.runtime.to_json) if forbidden_account_ids is not None else None
+            if http_proxy is None:
+                http_proxy = _utilities.get_env('HTTP_PROXY', 'http_proxy')
+            __props__.__dict__["http_proxy"] = http_proxy
+            if https_proxy is None:
+                https_proxy = _utilities.get_env('HTTPS_PROXY', 'https_proxy')
+            __props__.__dict__["https_proxy"] = https_proxy
+            if insecure is None:
+                insecure = False
+            __props__.__dict__["insecure"] = pulumi.Output.from_input(insecure).apply(pulumi.runtime.to_json) if insecure is not None else None
             __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None
+            if no_proxy is None:
+                no_proxy = _utilities.get_env('NO_PROXY', 'no_proxy')
+            __props__.__dict__["no_proxy"] = no_proxy
             if profile is None:
                 profile = _utilities.get_env('AWS_PROFILE')
             __props__.__dict__["profile"] = profile
@@ -318,11 +680,26 @@ class Provider(pulumi.ProviderResource):
             if region is None:
                 region = _utilities.get_env('AWS_REGION', 'AWS_DEFAULT_REGION')
             __props__.__dict__["region"] = region
+            if retry_mode is None:
+                retry_mode = _utilities.get_env('AWS_RETRY_MODE')
+            __props__.__dict__["retry_mode"] = retry_mode
             __props__.__dict__["secret_key"] = None if secret_key is None else pulumi.Output.secret(secret_key)
+            __props__.__dict__["shared_config_files"] = pulumi.Output.from_input(shared_config_files).apply(pulumi.runtime.to_json) if shared_config_files is not None else None
+            __props__.__dict__["shared_credentials_files"] = pulumi.Output.from_input(shared_credentials_files).apply(pulumi.runtime.to_json) if shared_credentials_files is not None else None
             if skip_credentials_validation is None:
                 skip_credentials_validation = False
             __props__.__dict__["skip_credentials_validation"] = pulumi.Output.from_input(skip_credentials_validation).apply(pulumi.runtime.to_json) if skip_credentials_validation is not None else None
+            if skip_region_validation is None:
+                skip_region_validation = False
+            __props__.__dict__["skip_region_validation"] = pulumi.Output.from_input(skip_region_validation).apply(pulumi.runtime.to_json) if skip_region_validation is not None else None
+            __props__.__dict__["sts_region"] = sts_region
             __props__.__dict__["token"] = None if token is None else pulumi.Output.secret(token)
+            if use_dualstack_endpoint is None:
+                use_dualstack_endpoint = (_utilities.get_env_bool('AWS_USE_DUALSTACK_ENDPOINT') or False)
+            __props__.__dict__["use_dualstack_endpoint"] = pulumi.Output.from_input(use_dualstack_endpoint).apply(pulumi.runtime.to_json) if use_dualstack_endpoint is not None else None
+            if use_fips_endpoint is None:
+                use_fips_endpoint = (_utilities.get_env_bool('AWS_USE_FIPS_ENDPOINT') or False)
+            __props__.__dict__["use_fips_endpoint"] = pulumi.Output.from_input(use_fips_endpoint).apply(pulumi.runtime.to_json) if use_fips_endpoint is not None else None
         super(Provider, __self__).__init__(
             'aws-apigatewayv2',
             resource_name,

@@ -651,10 +651,7 @@ fn configure_fails_fast_without_credentials_or_endpoint() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     p.config("aws-apigatewayv2:endpoint", &format!("http://{dead}"));
     let out = p.fails(&["preview"]).text();
-    assert!(
-        out.contains(&format!("cannot reach the API Gateway endpoint http://{dead}")),
-        "{out}"
-    );
+    assert!(out.contains(&format!("cannot reach the endpoint http://{dead}")), "{out}");
     assert!(out.to_lowercase().contains("connection refused"), "the OS error is named:\n{out}");
     assert_eq!(em.emulator.stats(), fixture_calls, "no API Gateway call was made");
 }

@@ -16,6 +16,21 @@ func GetAccessKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:accessKey")
 }
 
+// Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+func GetAllowedAccountIds(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:allowedAccountIds")
+}
+
+// Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+func GetAssumeRoleWithWebIdentity(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:assumeRoleWithWebIdentity")
+}
+
+// Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
+func GetAssumeRoles(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:assumeRoles")
+}
+
 // The burst of management calls allowed at once (default 40, AWS's quota).
 func GetCallBurst(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "aws-apigatewayv2:callBurst")
@@ -31,14 +46,87 @@ func GetCreateDeploymentIntervalMs(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "aws-apigatewayv2:createDeploymentIntervalMs")
 }
 
-// Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+// A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+func GetCustomCaBundle(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aws-apigatewayv2:customCaBundle")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "AWS_CA_BUNDLE"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
+// Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
 func GetEndpoint(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:endpoint")
+}
+
+// Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+func GetEndpoints(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:endpoints")
+}
+
+// Account ids the provider must not work in, checked like `allowedAccountIds`.
+func GetForbiddenAccountIds(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:forbiddenAccountIds")
+}
+
+// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+func GetHttpProxy(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aws-apigatewayv2:httpProxy")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "HTTP_PROXY", "http_proxy"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
+// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+func GetHttpsProxy(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aws-apigatewayv2:httpsProxy")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "HTTPS_PROXY", "https_proxy"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
+// Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
+func GetInsecure(ctx *pulumi.Context) bool {
+	v, err := config.TryBool(ctx, "aws-apigatewayv2:insecure")
+	if err == nil {
+		return v
+	}
+	var value bool
+	value = false
+	return value
 }
 
 // How many times a throttled or failed AWS call is attempted in all (default 25).
 func GetMaxRetries(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "aws-apigatewayv2:maxRetries")
+}
+
+// Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
+func GetNoProxy(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aws-apigatewayv2:noProxy")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "NO_PROXY", "no_proxy"); d != nil {
+		value = d.(string)
+	}
+	return value
 }
 
 // The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
@@ -72,12 +160,35 @@ func GetRegion(ctx *pulumi.Context) string {
 	return value
 }
 
+// `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
+func GetRetryMode(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "aws-apigatewayv2:retryMode")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "AWS_RETRY_MODE"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
 // The secret access key. Falls back to the standard AWS credential chain.
 func GetSecretKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:secretKey")
 }
 
-// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+// Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+func GetSharedConfigFiles(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:sharedConfigFiles")
+}
+
+// Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+func GetSharedCredentialsFiles(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:sharedCredentialsFiles")
+}
+
+// Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
 func GetSkipCredentialsValidation(ctx *pulumi.Context) bool {
 	v, err := config.TryBool(ctx, "aws-apigatewayv2:skipCredentialsValidation")
 	if err == nil {
@@ -88,7 +199,49 @@ func GetSkipCredentialsValidation(ctx *pulumi.Context) bool {
 	return value
 }
 
+// Accept a region name that does not look like an AWS region (for example a private or future one).
+func GetSkipRegionValidation(ctx *pulumi.Context) bool {
+	v, err := config.TryBool(ctx, "aws-apigatewayv2:skipRegionValidation")
+	if err == nil {
+		return v
+	}
+	var value bool
+	value = false
+	return value
+}
+
+// The region of the STS endpoint used to assume roles and check the account (default: `region`).
+func GetStsRegion(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:stsRegion")
+}
+
 // A session token for temporary credentials.
 func GetToken(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:token")
+}
+
+// Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+func GetUseDualstackEndpoint(ctx *pulumi.Context) bool {
+	v, err := config.TryBool(ctx, "aws-apigatewayv2:useDualstackEndpoint")
+	if err == nil {
+		return v
+	}
+	var value bool
+	if d := internal.GetEnvOrDefault(false, internal.ParseEnvBool, "AWS_USE_DUALSTACK_ENDPOINT"); d != nil {
+		value = d.(bool)
+	}
+	return value
+}
+
+// Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
+func GetUseFipsEndpoint(ctx *pulumi.Context) bool {
+	v, err := config.TryBool(ctx, "aws-apigatewayv2:useFipsEndpoint")
+	if err == nil {
+		return v
+	}
+	var value bool
+	if d := internal.GetEnvOrDefault(false, internal.ParseEnvBool, "AWS_USE_FIPS_ENDPOINT"); d != nil {
+		value = d.(bool)
+	}
+	return value
 }

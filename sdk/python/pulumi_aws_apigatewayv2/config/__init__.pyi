@@ -13,10 +13,26 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
+from . import outputs
 
 accessKey: Optional[str]
 """
 The access key id. Falls back to the standard AWS credential chain.
+"""
+
+allowedAccountIds: Optional[str]
+"""
+Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+"""
+
+assumeRoleWithWebIdentity: Optional[str]
+"""
+Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+"""
+
+assumeRoles: Optional[str]
+"""
+Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
 """
 
 callBurst: Optional[int]
@@ -34,14 +50,49 @@ createDeploymentIntervalMs: Optional[int]
 Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
 """
 
+customCaBundle: Optional[str]
+"""
+A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+"""
+
 endpoint: Optional[str]
 """
-Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
+"""
+
+endpoints: Optional[str]
+"""
+Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+"""
+
+forbiddenAccountIds: Optional[str]
+"""
+Account ids the provider must not work in, checked like `allowedAccountIds`.
+"""
+
+httpProxy: Optional[str]
+"""
+The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+"""
+
+httpsProxy: Optional[str]
+"""
+The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+"""
+
+insecure: bool
+"""
+Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
 """
 
 maxRetries: Optional[int]
 """
 How many times a throttled or failed AWS call is attempted in all (default 25).
+"""
+
+noProxy: Optional[str]
+"""
+Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
 """
 
 profile: Optional[str]
@@ -59,18 +110,53 @@ region: Optional[str]
 The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
 """
 
+retryMode: Optional[str]
+"""
+`standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
+"""
+
 secretKey: Optional[str]
 """
 The secret access key. Falls back to the standard AWS credential chain.
 """
 
+sharedConfigFiles: Optional[str]
+"""
+Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+"""
+
+sharedCredentialsFiles: Optional[str]
+"""
+Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+"""
+
 skipCredentialsValidation: bool
 """
-Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
+"""
+
+skipRegionValidation: bool
+"""
+Accept a region name that does not look like an AWS region (for example a private or future one).
+"""
+
+stsRegion: Optional[str]
+"""
+The region of the STS endpoint used to assume roles and check the account (default: `region`).
 """
 
 token: Optional[str]
 """
 A session token for temporary credentials.
+"""
+
+useDualstackEndpoint: bool
+"""
+Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+"""
+
+useFipsEndpoint: bool
+"""
+Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
 """
 

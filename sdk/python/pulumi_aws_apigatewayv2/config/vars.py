@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
+from . import outputs
 
 import types
 
@@ -26,6 +27,27 @@ class _ExportableConfig(types.ModuleType):
         The access key id. Falls back to the standard AWS credential chain.
         """
         return __config__.get('accessKey')
+
+    @_builtins.property
+    def allowed_account_ids(self) -> Optional[str]:
+        """
+        Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
+        """
+        return __config__.get('allowedAccountIds')
+
+    @_builtins.property
+    def assume_role_with_web_identity(self) -> Optional[str]:
+        """
+        Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
+        """
+        return __config__.get('assumeRoleWithWebIdentity')
+
+    @_builtins.property
+    def assume_roles(self) -> Optional[str]:
+        """
+        Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
+        """
+        return __config__.get('assumeRoles')
 
     @_builtins.property
     def call_burst(self) -> Optional[int]:
@@ -49,11 +71,53 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get_int('createDeploymentIntervalMs')
 
     @_builtins.property
+    def custom_ca_bundle(self) -> Optional[str]:
+        """
+        A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
+        """
+        return __config__.get('customCaBundle') or _utilities.get_env('AWS_CA_BUNDLE')
+
+    @_builtins.property
     def endpoint(self) -> Optional[str]:
         """
-        Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup.
+        Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
         """
         return __config__.get('endpoint')
+
+    @_builtins.property
+    def endpoints(self) -> Optional[str]:
+        """
+        Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
+        """
+        return __config__.get('endpoints')
+
+    @_builtins.property
+    def forbidden_account_ids(self) -> Optional[str]:
+        """
+        Account ids the provider must not work in, checked like `allowedAccountIds`.
+        """
+        return __config__.get('forbiddenAccountIds')
+
+    @_builtins.property
+    def http_proxy(self) -> Optional[str]:
+        """
+        The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+        """
+        return __config__.get('httpProxy') or _utilities.get_env('HTTP_PROXY', 'http_proxy')
+
+    @_builtins.property
+    def https_proxy(self) -> Optional[str]:
+        """
+        The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+        """
+        return __config__.get('httpsProxy') or _utilities.get_env('HTTPS_PROXY', 'https_proxy')
+
+    @_builtins.property
+    def insecure(self) -> bool:
+        """
+        Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
+        """
+        return __config__.get_bool('insecure') or False
 
     @_builtins.property
     def max_retries(self) -> Optional[int]:
@@ -61,6 +125,13 @@ class _ExportableConfig(types.ModuleType):
         How many times a throttled or failed AWS call is attempted in all (default 25).
         """
         return __config__.get_int('maxRetries')
+
+    @_builtins.property
+    def no_proxy(self) -> Optional[str]:
+        """
+        Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
+        """
+        return __config__.get('noProxy') or _utilities.get_env('NO_PROXY', 'no_proxy')
 
     @_builtins.property
     def profile(self) -> Optional[str]:
@@ -84,6 +155,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('region') or _utilities.get_env('AWS_REGION', 'AWS_DEFAULT_REGION')
 
     @_builtins.property
+    def retry_mode(self) -> Optional[str]:
+        """
+        `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
+        """
+        return __config__.get('retryMode') or _utilities.get_env('AWS_RETRY_MODE')
+
+    @_builtins.property
     def secret_key(self) -> Optional[str]:
         """
         The secret access key. Falls back to the standard AWS credential chain.
@@ -91,11 +169,39 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('secretKey')
 
     @_builtins.property
+    def shared_config_files(self) -> Optional[str]:
+        """
+        Paths of shared config files to read instead of ~/.aws/config (`~` is expanded).
+        """
+        return __config__.get('sharedConfigFiles')
+
+    @_builtins.property
+    def shared_credentials_files(self) -> Optional[str]:
+        """
+        Paths of shared credentials files to read instead of ~/.aws/credentials (`~` is expanded).
+        """
+        return __config__.get('sharedCredentialsFiles')
+
+    @_builtins.property
     def skip_credentials_validation(self) -> bool:
         """
-        Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it.
+        Skip the checks Configure makes before any deployment is touched: that the credential chain yields credentials, and that an overridden `endpoint` accepts connections. Off by default, so a missing credential or a dead endpoint fails `pulumi preview` at once with the ways to fix it. The account check of `allowedAccountIds` / `forbiddenAccountIds` is made either way.
         """
         return __config__.get_bool('skipCredentialsValidation') or False
+
+    @_builtins.property
+    def skip_region_validation(self) -> bool:
+        """
+        Accept a region name that does not look like an AWS region (for example a private or future one).
+        """
+        return __config__.get_bool('skipRegionValidation') or False
+
+    @_builtins.property
+    def sts_region(self) -> Optional[str]:
+        """
+        The region of the STS endpoint used to assume roles and check the account (default: `region`).
+        """
+        return __config__.get('stsRegion')
 
     @_builtins.property
     def token(self) -> Optional[str]:
@@ -103,4 +209,18 @@ class _ExportableConfig(types.ModuleType):
         A session token for temporary credentials.
         """
         return __config__.get('token')
+
+    @_builtins.property
+    def use_dualstack_endpoint(self) -> bool:
+        """
+        Use the dual-stack (IPv4 and IPv6) endpoints. Can also be set with AWS_USE_DUALSTACK_ENDPOINT.
+        """
+        return __config__.get_bool('useDualstackEndpoint') or (_utilities.get_env_bool('AWS_USE_DUALSTACK_ENDPOINT') or False)
+
+    @_builtins.property
+    def use_fips_endpoint(self) -> bool:
+        """
+        Use the FIPS endpoints of API Gateway and STS. Can also be set with AWS_USE_FIPS_ENDPOINT.
+        """
+        return __config__.get_bool('useFipsEndpoint') or (_utilities.get_env_bool('AWS_USE_FIPS_ENDPOINT') or False)
 

@@ -1,0 +1,334 @@
+//! Credentials beyond the default chain: `assumeRoleWithWebIdentity` and the `assumeRoles` chain,
+//! and the account check of `allowedAccountIds` / `forbiddenAccountIds`.
+//!
+//! aws-config has role providers, but its AssumeRoleProvider cannot send transitive tag keys or
+//! a source identity, and its web identity provider takes neither an inline token nor a session
+//! duration; pulumi-aws users have all of these. So the two STS calls are made here with
+//! aws-sdk-sts, and the SDK's identity cache (which every client has) renews the credentials
+//! before they expire, however long a deployment waits.
+
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::check::parse_duration;
+use crate::props::Props;
+use crate::resource::{
+    DURATION, EXTERNAL_ID, POLICY, POLICY_ARNS, ROLE_ARN, SESSION_NAME, SOURCE_IDENTITY, TAGS, TRANSITIVE_TAG_KEYS, WEB_IDENTITY_TOKEN,
+    WEB_IDENTITY_TOKEN_FILE,
+};
+use crate::transport::expand_home;
+
+/// One AssumeRole of the chain, as configured.
+#[derive(Debug, Clone, Default)]
+pub struct RoleSpec {
+    /// Where it was configured (`assumeRoles[1]`), for messages.
+    pub label: String,
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration: Option<Duration>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub transitive_tag_keys: Vec<String>,
+    pub source_identity: Option<String>,
+}
+
+impl RoleSpec {
+    pub fn from_props(label: String, p: &Props) -> Self {
+        let s = |k: &str| p.str(k).map(str::to_string);
+        Self {
+            label,
+            role_arn: s(ROLE_ARN).unwrap_or_default(),
+            session_name: s(SESSION_NAME),
+            external_id: s(EXTERNAL_ID),
+            duration: p.str(DURATION).and_then(parse_duration),
+            policy: s(POLICY),
+            policy_arns: p.list(POLICY_ARNS).map(<[String]>::to_vec).unwrap_or_default(),
+            tags: p.map(TAGS).cloned().unwrap_or_default(),
+            transitive_tag_keys: p.list(TRANSITIVE_TAG_KEYS).map(<[String]>::to_vec).unwrap_or_default(),
+            source_identity: s(SOURCE_IDENTITY),
+        }
+    }
+
+    /// The account the role belongs to, from its ARN.
+    pub fn account(&self) -> Option<&str> {
+        self.role_arn.split(':').nth(4).filter(|a| !a.is_empty())
+    }
+}
+
+/// Where the web identity token comes from.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    Inline(String),
+    /// Read again at every renewal: CI systems rotate the file.
+    File(String),
+}
+
+/// AssumeRoleWithWebIdentity, as configured.
+#[derive(Debug, Clone)]
+pub struct WebIdentitySpec {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub token: TokenSource,
+    pub duration: Option<Duration>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+}
+
+impl WebIdentitySpec {
+    /// Without a token or file in the config, AWS_WEB_IDENTITY_TOKEN_FILE names the file.
+    pub fn from_props(p: &Props) -> Result<Self, String> {
+        let token = match (p.str(WEB_IDENTITY_TOKEN), p.str(WEB_IDENTITY_TOKEN_FILE)) {
+            (Some(t), _) => TokenSource::Inline(t.to_string()),
+            (None, Some(f)) => TokenSource::File(expand_home(f)),
+            (None, None) => match std::env::var("AWS_WEB_IDENTITY_TOKEN_FILE") {
+                Ok(f) if !f.is_empty() => TokenSource::File(f),
+                _ => {
+                    return Err(format!(
+                        "assumeRoleWithWebIdentity needs {WEB_IDENTITY_TOKEN}, {WEB_IDENTITY_TOKEN_FILE} or AWS_WEB_IDENTITY_TOKEN_FILE"
+                    ));
+                }
+            },
+        };
+        Ok(Self {
+            role_arn: p.str(ROLE_ARN).unwrap_or_default().to_string(),
+            session_name: p.str(SESSION_NAME).map(str::to_string),
+            token,
+            duration: p.str(DURATION).and_then(parse_duration),
+            policy: p.str(POLICY).map(str::to_string),
+            policy_arns: p.list(POLICY_ARNS).map(<[String]>::to_vec).unwrap_or_default(),
+        })
+    }
+}
+
+/// How STS is reached: endpoint, region, retries and transport.
+#[derive(Debug, Clone)]
+pub struct StsSettings {
+    /// The configuration API Gateway calls use; STS clients start from it.
+    pub base: SdkConfig,
+    pub endpoint: Option<String>,
+    pub region: Option<aws_config::Region>,
+    pub retry: aws_config::retry::RetryConfig,
+    pub http_client: Option<aws_smithy_runtime_api::client::http::SharedHttpClient>,
+}
+
+impl StsSettings {
+    /// An STS client signing with `credentials` (the previous link of the chain).
+    pub fn client(&self, credentials: Option<SharedCredentialsProvider>) -> aws_sdk_sts::Client {
+        let mut b = aws_sdk_sts::config::Builder::from(&self.base).retry_config(self.retry.clone());
+        b.set_credentials_provider(credentials);
+        if let Some(e) = &self.endpoint {
+            b = b.endpoint_url(e);
+        }
+        if let Some(r) = &self.region {
+            b = b.region(r.clone());
+        }
+        if let Some(h) = &self.http_client {
+            b = b.http_client(h.clone());
+        }
+        aws_sdk_sts::Client::from_conf(b.build())
+    }
+}
+
+fn default_session_name() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("pulumi-aws-apigatewayv2-{secs}")
+}
+
+/// An STS error as a sentence: AWS's code and message, or the transport's causes.
+pub fn sts_error<E, R>(e: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match e.as_service_error() {
+        Some(se) => format!("{}: {}", se.code().unwrap_or("error"), se.message().unwrap_or("(no message)")),
+        None => crate::config::error_chain(e),
+    }
+}
+
+fn into_credentials(c: Option<aws_sdk_sts::types::Credentials>, source: &'static str) -> Result<Credentials, CredentialsError> {
+    let c = c.ok_or_else(|| CredentialsError::unhandled("STS answered without credentials"))?;
+    let expiry = SystemTime::try_from(c.expiration).ok();
+    Ok(Credentials::new(
+        c.access_key_id,
+        c.secret_access_key,
+        Some(c.session_token),
+        expiry,
+        source,
+    ))
+}
+
+#[derive(Debug)]
+struct AssumeRole {
+    client: aws_sdk_sts::Client,
+    spec: RoleSpec,
+}
+
+impl AssumeRole {
+    async fn assume(&self) -> Result<Credentials, CredentialsError> {
+        let s = &self.spec;
+        let tags: Vec<Tag> = s
+            .tags
+            .iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        let out = self
+            .client
+            .assume_role()
+            .role_arn(&s.role_arn)
+            .role_session_name(s.session_name.clone().unwrap_or_else(default_session_name))
+            .set_external_id(s.external_id.clone())
+            .set_duration_seconds(s.duration.map(|d| d.as_secs() as i32))
+            .set_policy(s.policy.clone())
+            .set_policy_arns(policy_arns(&s.policy_arns))
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .set_transitive_tag_keys((!s.transitive_tag_keys.is_empty()).then(|| s.transitive_tag_keys.clone()))
+            .set_source_identity(s.source_identity.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                CredentialsError::provider_error(format!("{}: AssumeRole of {} failed: {}", s.label, s.role_arn, sts_error(&e)))
+            })?;
+        into_credentials(out.credentials, "assumeRoles")
+    }
+}
+
+impl ProvideCredentials for AssumeRole {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.assume())
+    }
+}
+
+fn policy_arns(arns: &[String]) -> Option<Vec<PolicyDescriptorType>> {
+    (!arns.is_empty()).then(|| arns.iter().map(|a| PolicyDescriptorType::builder().arn(a).build()).collect())
+}
+
+#[derive(Debug)]
+struct WebIdentity {
+    client: aws_sdk_sts::Client,
+    spec: WebIdentitySpec,
+}
+
+impl WebIdentity {
+    async fn assume(&self) -> Result<Credentials, CredentialsError> {
+        let s = &self.spec;
+        let token = match &s.token {
+            TokenSource::Inline(t) => t.clone(),
+            TokenSource::File(f) => tokio::fs::read_to_string(f)
+                .await
+                .map_err(|e| {
+                    CredentialsError::invalid_configuration(format!("assumeRoleWithWebIdentity: cannot read the token file {f}: {e}"))
+                })?
+                .trim()
+                .to_string(),
+        };
+        let out = self
+            .client
+            .assume_role_with_web_identity()
+            .role_arn(&s.role_arn)
+            .role_session_name(s.session_name.clone().unwrap_or_else(default_session_name))
+            .web_identity_token(token)
+            .set_duration_seconds(s.duration.map(|d| d.as_secs() as i32))
+            .set_policy(s.policy.clone())
+            .set_policy_arns(policy_arns(&s.policy_arns))
+            .send()
+            .await
+            .map_err(|e| {
+                CredentialsError::provider_error(format!(
+                    "assumeRoleWithWebIdentity: AssumeRoleWithWebIdentity of {} failed: {}",
+                    s.role_arn,
+                    sts_error(&e)
+                ))
+            })?;
+        into_credentials(out.credentials, "assumeRoleWithWebIdentity")
+    }
+}
+
+impl ProvideCredentials for WebIdentity {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.assume())
+    }
+}
+
+/// The credentials API Gateway calls sign with: the base ones, then the web identity, then each
+/// role in order, each link signing the next link's STS call. Each STS client caches what it
+/// signs with, so a renewal only calls STS for the links that are about to expire.
+pub fn chain(sts: &StsSettings, web: Option<WebIdentitySpec>, roles: Vec<RoleSpec>) -> Option<SharedCredentialsProvider> {
+    let mut current = sts.base.credentials_provider();
+    if let Some(spec) = web {
+        let client = sts.client(current.clone());
+        current = Some(SharedCredentialsProvider::new(WebIdentity { client, spec }));
+    }
+    for spec in roles {
+        let client = sts.client(current.clone());
+        current = Some(SharedCredentialsProvider::new(AssumeRole { client, spec }));
+    }
+    current
+}
+
+/// The account and ARN the credentials belong to (STS GetCallerIdentity).
+pub async fn caller_identity(client: &aws_sdk_sts::Client) -> Result<(String, String), String> {
+    let out = client
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| format!("STS GetCallerIdentity failed: {}", sts_error(&e)))?;
+    Ok((out.account.unwrap_or_default(), out.arn.unwrap_or_default()))
+}
+
+/// Refuses an account outside `allowed` or inside `forbidden`, naming both.
+pub fn guard_account(account: &str, arn: &str, allowed: &[String], forbidden: &[String]) -> Result<(), String> {
+    if !allowed.is_empty() && !allowed.iter().any(|a| a == account) {
+        return Err(format!(
+            "the credentials ({arn}) are for AWS account {account}, which is not in allowedAccountIds ({}); \
+             refusing to touch it",
+            allowed.join(", ")
+        ));
+    }
+    if forbidden.iter().any(|a| a == account) {
+        return Err(format!(
+            "the credentials ({arn}) are for AWS account {account}, which is in forbiddenAccountIds ({}); refusing to touch it",
+            forbidden.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The guard names the account and the list it broke.
+    #[test]
+    fn account_guard() {
+        let a = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(guard_account("111111111111", "arn", &a(&["111111111111"]), &[]).is_ok());
+        let e = guard_account("222222222222", "arn:x", &a(&["111111111111", "333333333333"]), &[]).unwrap_err();
+        assert!(e.contains("222222222222") && e.contains("111111111111, 333333333333"), "{e}");
+        let e = guard_account("222222222222", "arn:x", &[], &a(&["222222222222"])).unwrap_err();
+        assert!(e.contains("forbiddenAccountIds (222222222222)"), "{e}");
+    }
+
+    /// A role's account comes from its ARN.
+    #[test]
+    fn role_account() {
+        let r = RoleSpec {
+            role_arn: "arn:aws:iam::222222222222:role/deployer".into(),
+            ..Default::default()
+        };
+        assert_eq!(r.account(), Some("222222222222"));
+    }
+}
