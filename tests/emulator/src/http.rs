@@ -239,11 +239,23 @@ fn auth_error(err: AuthError) -> ApiError {
             message,
             extra: None,
         },
+        AuthError::BadToken => ApiError {
+            status: 403,
+            error_type: "UnrecognizedClientException",
+            message: "The security token included in the request is invalid.".into(),
+            extra: None,
+        },
+        AuthError::ExpiredToken => ApiError {
+            status: 403,
+            error_type: "ExpiredTokenException",
+            message: "The security token included in the request is expired".into(),
+            extra: None,
+        },
     }
 }
 
 /// A body that fails after the headers: the client sees the connection drop mid-response.
-fn reset_response() -> Response {
+pub(crate) fn reset_response() -> Response {
     let stream = futures_util::stream::once(async {
         Err::<Bytes, std::io::Error>(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
@@ -286,7 +298,11 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         headers: &headers,
         body: &body,
     };
-    let caller = match sigv4::verify(&signed, |k| em.secret_for(k), SystemTime::now()) {
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if crate::sts::is_sts(parts.method.as_str(), &path, &query, content_type) {
+        return crate::sts::handle(&em, &signed).await;
+    }
+    let caller = match sigv4::verify(&signed, "apigateway", |k| em.principal_for(k), SystemTime::now()) {
         Ok(c) => c,
         Err(e) => return em.answer("Unauthenticated", error_response(&auth_error(e))),
     };
@@ -361,6 +377,9 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         Op::UpdateDeployment(a, d) => st.update_deployment(ctx, a, d, &input),
         Op::DeleteDeployment(a, d) => st.delete_deployment(ctx, a, d),
     });
+    if matches!(op, Op::CreateDeployment(_)) && result.is_ok() {
+        em.count_create(&caller.account);
+    }
     let resp = match result {
         _ if reset_after => reset_response(),
         Ok((status, body)) => json_response(status, &body),
@@ -412,8 +431,28 @@ fn admin_call(em: &Emulator, method: &Method, path: &str, body: &[u8]) -> Respon
             if let Some(ms) = input.get("deployDelayMs").and_then(Value::as_u64) {
                 em.set_deploy_delay(Duration::from_millis(ms));
             }
+            match input.get("sessionLifetimeMs") {
+                Some(Value::Null) => em.set_session_lifetime(None),
+                Some(v) => match v.as_u64() {
+                    Some(ms) => em.set_session_lifetime(Some(Duration::from_millis(ms))),
+                    None => return error_response(&ApiError::bad_request("admin: sessionLifetimeMs must be milliseconds or null")),
+                },
+                None => {}
+            }
             ok()
         }
+        ("POST", "roles") => match serde_json::from_value::<crate::RoleConfig>(input) {
+            Ok(role) if crate::sts::account_of_role(&role.role_arn).is_some() => {
+                em.add_role(role);
+                ok()
+            }
+            Ok(role) => error_response(&ApiError::bad_request(format!(
+                "admin: roleArn {:?} is not arn:aws:iam::<12 digits>:role/<name>",
+                role.role_arn
+            ))),
+            Err(e) => error_response(&ApiError::bad_request(format!("admin: bad role: {e}"))),
+        },
+        ("GET", "creates-by-account") => json_response(200, &json!(em.creates_by_account())),
         ("GET", "stats") => json_response(200, &em.stats()),
         // apis/{apiId}/stages/{stageName}/serving: the deployment and configuration a stage serves.
         ("GET", p) if p.starts_with("apis/") && p.ends_with("/serving") => match p.split('/').collect::<Vec<_>>().as_slice() {

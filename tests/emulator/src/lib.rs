@@ -6,7 +6,9 @@
 //! - [`objects`]: routes, integrations, authorizers, models, route and integration responses.
 //! - [`http`]: routing of AWS paths, SigV4 checks, faults, quotas, AWS-shaped errors, admin calls.
 //! - [`sigv4`]: signature verification written from the published algorithm.
-//! - [`quota`]: AWS's published quotas as token buckets per access key and region.
+//! - [`sts`]: STS AssumeRole, AssumeRoleWithWebIdentity and GetCallerIdentity over AWS's query
+//!   protocol, issuing temporary credentials that SigV4 then accepts until they expire.
+//! - [`quota`]: AWS's published quotas as token buckets per account and region.
 //! - [`faults`]: fault-injection rules (error statuses, dropped connections, latency).
 //!
 //! This crate root holds [`Emulator`], the shared handle that tests drive directly and that the
@@ -18,6 +20,7 @@ pub mod model;
 pub mod objects;
 pub mod quota;
 pub mod sigv4;
+pub mod sts;
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -31,18 +34,66 @@ use tokio::net::TcpListener;
 use faults::{FaultKind, FaultRule, Faults};
 use model::{Ctx, State};
 use quota::{Limit, Quotas};
-use sigv4::Caller;
+use sigv4::{Caller, Principal};
 
 /// The access key the emulator accepts when none is configured.
 pub const DEFAULT_ACCESS_KEY: &str = "AKIAEMULATOR000000001";
 /// The secret of [`DEFAULT_ACCESS_KEY`].
 pub const DEFAULT_SECRET_KEY: &str = "emulator/secret/access/key/000000000000";
+/// The account of [`DEFAULT_ACCESS_KEY`].
+pub const DEFAULT_ACCOUNT: &str = "111111111111";
+
+/// A role that STS lets callers assume.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleConfig {
+    /// `arn:aws:iam::<account>:role/<name>`: the account the sessions work in.
+    pub role_arn: String,
+    /// When set, AssumeRole must send exactly this ExternalId.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// When set, AssumeRoleWithWebIdentity accepts tokens whose `iss` is this issuer.
+    #[serde(default)]
+    pub web_identity_issuer: Option<String>,
+}
+
+impl RoleConfig {
+    /// `ARN[,external-id=X][,issuer=URL]`, the command line's form.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut parts = spec.split(',');
+        let role_arn = parts.next().unwrap_or_default().to_string();
+        if sts::account_of_role(&role_arn).is_none() {
+            return Err(format!("--role: {role_arn:?} is not arn:aws:iam::<12 digits>:role/<name>"));
+        }
+        let mut role = RoleConfig {
+            role_arn,
+            external_id: None,
+            web_identity_issuer: None,
+        };
+        for part in parts {
+            match part.split_once('=') {
+                Some(("external-id", v)) => role.external_id = Some(v.to_string()),
+                Some(("issuer", v)) => role.web_identity_issuer = Some(v.to_string()),
+                _ => return Err(format!("--role: unknown option {part:?} (external-id=..., issuer=...)")),
+            }
+        }
+        Ok(role)
+    }
+}
 
 /// How the emulator behaves; every field can be set from the command line.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Access key id and secret pairs accepted for SigV4.
     pub credentials: Vec<(String, String)>,
+    /// The account of an access key; keys not named here are each an account of their own
+    /// ([`DEFAULT_ACCESS_KEY`]'s is [`DEFAULT_ACCOUNT`]).
+    pub key_accounts: Vec<(String, String)>,
+    /// Roles STS lets callers assume.
+    pub roles: Vec<RoleConfig>,
+    /// How long credentials that STS issues live, whatever was asked (tests of renewal); the
+    /// requested DurationSeconds when unset.
+    pub session_lifetime: Option<Duration>,
     /// Multiplies every delay and quota window: 0.01 runs 100 times faster than AWS.
     pub time_scale: f64,
     /// How long a new deployment stays PENDING, before scaling.
@@ -63,6 +114,9 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             credentials: vec![(DEFAULT_ACCESS_KEY.into(), DEFAULT_SECRET_KEY.into())],
+            key_accounts: Vec::new(),
+            roles: Vec::new(),
+            session_lifetime: None,
             time_scale: 1.0,
             deploy_delay: Duration::from_secs(2),
             quotas: true,
@@ -84,6 +138,10 @@ struct Inner {
     stats: BTreeMap<String, BTreeMap<u16, u64>>,
     /// Requests per operation as they arrive, before faults, quotas or the operation itself.
     received: BTreeMap<String, u64>,
+    /// Temporary credentials STS issued, by access key.
+    sessions: BTreeMap<String, Principal>,
+    /// CreateDeployment calls answered 2xx, per account.
+    creates_by_account: BTreeMap<String, u64>,
 }
 
 /// A cheaply cloned handle to one emulator's state.
@@ -152,6 +210,8 @@ impl Emulator {
                 fail_next_deployment: None,
                 stats: BTreeMap::new(),
                 received: BTreeMap::new(),
+                sessions: BTreeMap::new(),
+                creates_by_account: BTreeMap::new(),
             })),
         })
     }
@@ -183,13 +243,54 @@ impl Emulator {
         })
     }
 
-    pub(crate) fn secret_for(&self, key: &str) -> Option<String> {
-        self.lock()
-            .settings
-            .credentials
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, s)| s.clone())
+    /// Who signs with `key`: a configured key, or temporary credentials STS issued.
+    pub(crate) fn principal_for(&self, key: &str) -> Option<Principal> {
+        let inner = self.lock();
+        if let Some(p) = inner.sessions.get(key) {
+            return Some(p.clone());
+        }
+        let (_, secret) = inner.settings.credentials.iter().find(|(k, _)| k == key)?;
+        let account = account_of_key(&inner.settings, key);
+        Some(Principal {
+            secret: secret.clone(),
+            arn: format!("arn:aws:iam::{account}:user/emulator-{}", key.to_ascii_lowercase()),
+            account,
+            session_token: None,
+            expires: None,
+        })
+    }
+
+    pub(crate) fn role(&self, role_arn: &str) -> Option<RoleConfig> {
+        self.lock().settings.roles.iter().find(|r| r.role_arn == role_arn).cloned()
+    }
+
+    /// Lets STS callers assume `role` (replacing a role of the same ARN).
+    pub fn add_role(&self, role: RoleConfig) {
+        let mut inner = self.lock();
+        inner.settings.roles.retain(|r| r.role_arn != role.role_arn);
+        inner.settings.roles.push(role);
+    }
+
+    /// Credentials STS issues from now on live this long (None: as requested).
+    pub fn set_session_lifetime(&self, lifetime: Option<Duration>) {
+        self.lock().settings.session_lifetime = lifetime;
+    }
+
+    pub(crate) fn session_lifetime(&self) -> Option<Duration> {
+        self.lock().settings.session_lifetime
+    }
+
+    pub(crate) fn add_session(&self, key: String, principal: Principal) {
+        self.lock().sessions.insert(key, principal);
+    }
+
+    /// CreateDeployment calls that succeeded, per account.
+    pub fn creates_by_account(&self) -> BTreeMap<String, u64> {
+        self.lock().creates_by_account.clone()
+    }
+
+    pub(crate) fn count_create(&self, account: &str) {
+        *self.lock().creates_by_account.entry(account.to_string()).or_default() += 1;
     }
 
     /// Counts the arrival of a call, then picks its fault, if any.
@@ -327,8 +428,27 @@ impl Emulator {
         inner.fail_next_deployment = None;
         inner.stats.clear();
         inner.received.clear();
+        inner.sessions.clear();
+        inner.creates_by_account.clear();
         inner.quotas = Quotas::new(inner.settings.time_scale);
     }
+}
+
+/// The account of a configured key: named in `key_accounts`, the default key's, or one derived
+/// from the key so that unnamed keys are accounts of their own.
+fn account_of_key(settings: &Settings, key: &str) -> String {
+    if let Some((_, a)) = settings.key_accounts.iter().find(|(k, _)| k == key) {
+        return a.clone();
+    }
+    if key == DEFAULT_ACCESS_KEY {
+        return DEFAULT_ACCOUNT.to_string();
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let n = digest[..8]
+        .iter()
+        .fold(0u64, |acc, b| acc.wrapping_mul(256).wrapping_add(*b as u64));
+    format!("{:012}", n % 1_000_000_000_000)
 }
 
 /// Writes the state beside its final name and renames it, so a crash never leaves half a file.

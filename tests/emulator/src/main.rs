@@ -5,7 +5,8 @@ use std::time::Duration;
 
 const USAGE: &str = "usage: apigatewayv2-emulator [--host 127.0.0.1] [--port 0] [--time-scale 1.0]
   [--deploy-delay-ms 2000] [--state-file PATH] [--credentials KEY:SECRET]...
-  [--no-quotas] [--allow-delete-while-staged] [--allow-deploy-to-auto-deploy-stage] [--region us-east-1]";
+  [--no-quotas] [--allow-delete-while-staged] [--allow-deploy-to-auto-deploy-stage] [--region us-east-1]
+  [--key-account KEY:ACCOUNT]... [--role ROLE_ARN[,external-id=ID][,issuer=URL]]... [--session-lifetime-ms N]";
 
 fn parse_args() -> Result<(String, u16, Settings), String> {
     let mut settings = Settings::default();
@@ -38,6 +39,21 @@ fn parse_args() -> Result<(String, u16, Settings), String> {
             "--allow-delete-while-staged" => settings.refuse_delete_while_staged = false,
             "--allow-deploy-to-auto-deploy-stage" => settings.refuse_deploy_to_auto_stage = false,
             "--region" => settings.region = value("--region")?,
+            "--key-account" => {
+                let v = value("--key-account")?;
+                let (k, a) = v.split_once(':').ok_or("--key-account takes KEY:ACCOUNT")?;
+                if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("--key-account: {a:?} is not a 12-digit account id"));
+                }
+                settings.key_accounts.push((k.to_string(), a.to_string()));
+            }
+            "--role" => settings.roles.push(apigatewayv2_emulator::RoleConfig::parse(&value("--role")?)?),
+            "--session-lifetime-ms" => {
+                let ms: u64 = value("--session-lifetime-ms")?
+                    .parse()
+                    .map_err(|e| format!("--session-lifetime-ms: {e}"))?;
+                settings.session_lifetime = Some(Duration::from_millis(ms));
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }

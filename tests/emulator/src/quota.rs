@@ -1,4 +1,5 @@
-//! AWS's published API Gateway management quotas as token buckets, kept per access key and region.
+//! AWS's published API Gateway management quotas as token buckets, kept per account and region:
+//! every key and assumed-role session of an account shares them, as at AWS.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -42,7 +43,7 @@ pub enum Limit {
 #[derive(Debug)]
 pub struct Quotas {
     time_scale: f64,
-    per_caller: HashMap<Caller, (Bucket, Bucket)>,
+    per_account: HashMap<(String, String), (Bucket, Bucket)>,
 }
 
 /// Published: all management calls 10 per second with a burst of 40.
@@ -55,14 +56,15 @@ impl Quotas {
     pub fn new(time_scale: f64) -> Self {
         Self {
             time_scale,
-            per_caller: HashMap::new(),
+            per_account: HashMap::new(),
         }
     }
 
     /// Takes a token for the call, or says which limit refused it. A refused call consumes nothing.
     pub fn admit(&mut self, caller: &Caller, create_deployment: bool, now: Instant) -> Result<(), Limit> {
         let scale = self.time_scale;
-        let (account, create) = self.per_caller.entry(caller.clone()).or_insert_with(|| {
+        let key = (caller.account.clone(), caller.region.clone());
+        let (account, create) = self.per_account.entry(key).or_insert_with(|| {
             (
                 Bucket::new(ACCOUNT_RATE / scale, ACCOUNT_BURST, now),
                 Bucket::new(1.0 / (CREATE_DEPLOYMENT_INTERVAL.as_secs_f64() * scale), 1.0, now),
@@ -92,6 +94,9 @@ mod tests {
         Caller {
             access_key: key.into(),
             region: "us-east-1".into(),
+            account: key.into(),
+            arn: String::new(),
+            assumed_role: false,
         }
     }
 
@@ -108,7 +113,7 @@ mod tests {
         assert_eq!(q.admit(&caller("a"), false, t0 + Duration::from_millis(100)), Err(Limit::Account));
     }
 
-    /// CreateDeployment is one per 5 s, scaled, and per caller.
+    /// CreateDeployment is one per 5 s, scaled, and per account.
     #[test]
     fn create_deployment_interval_scaled() {
         let mut q = Quotas::new(0.01);

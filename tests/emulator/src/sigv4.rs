@@ -14,13 +14,33 @@ pub enum AuthError {
     UnknownKey,
     /// The signature, scope or date does not check out: InvalidSignatureException.
     BadSignature(String),
+    /// Temporary credentials past their expiry: ExpiredTokenException (API Gateway), ExpiredToken (STS).
+    ExpiredToken,
+    /// Temporary credentials sent without their session token, or with another one.
+    BadToken,
 }
 
-/// Identity of a verified caller: quotas are kept per access key and region, as AWS does.
+/// Who an access key belongs to, as the emulator knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub secret: String,
+    pub account: String,
+    /// `arn:aws:iam::<account>:user/...` or `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    pub arn: String,
+    /// Set for temporary credentials, which are refused without it and after `expires`.
+    pub session_token: Option<String>,
+    pub expires: Option<SystemTime>,
+}
+
+/// Identity of a verified caller: quotas are kept per account and region, as AWS does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Caller {
     pub access_key: String,
     pub region: String,
+    pub account: String,
+    pub arn: String,
+    /// Signed with temporary credentials from an assumed role.
+    pub assumed_role: bool,
 }
 
 /// The parts of an HTTP request that SigV4 covers.
@@ -34,11 +54,16 @@ pub struct SignedRequest<'a> {
     pub body: &'a [u8],
 }
 
-const SERVICE: &str = "apigateway";
 const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 
-/// Verifies the request's Authorization header against the known secrets.
-pub fn verify(req: &SignedRequest<'_>, secret_for: impl Fn(&str) -> Option<String>, now: SystemTime) -> Result<Caller, AuthError> {
+/// Verifies the request's Authorization header, signed for `service` (`apigateway`, `sts`),
+/// against the known principals.
+pub fn verify(
+    req: &SignedRequest<'_>,
+    service_name: &str,
+    principal_for: impl Fn(&str) -> Option<Principal>,
+    now: SystemTime,
+) -> Result<Caller, AuthError> {
     let auth = header(req.headers, "authorization").ok_or(AuthError::Missing)?;
     let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or(AuthError::Missing)?;
     let mut credential = None;
@@ -65,10 +90,19 @@ pub fn verify(req: &SignedRequest<'_>, secret_for: impl Fn(&str) -> Option<Strin
         )));
     }
     let (key_id, date, region, service) = (scope[0], scope[1], scope[2], scope[3]);
-    let secret = secret_for(key_id).ok_or(AuthError::UnknownKey)?;
-    if service != SERVICE {
+    let principal = principal_for(key_id).ok_or(AuthError::UnknownKey)?;
+    if let Some(token) = &principal.session_token {
+        if header(req.headers, "x-amz-security-token") != Some(token.as_str()) {
+            return Err(AuthError::BadToken);
+        }
+        if principal.expires.is_some_and(|e| now >= e) {
+            return Err(AuthError::ExpiredToken);
+        }
+    }
+    let secret = principal.secret.clone();
+    if service != service_name {
         return Err(AuthError::BadSignature(format!(
-            "Credential should be scoped to correct service: '{SERVICE}'."
+            "Credential should be scoped to correct service: '{service_name}'."
         )));
     }
     let amz_date = header(req.headers, "x-amz-date")
@@ -138,6 +172,9 @@ pub fn verify(req: &SignedRequest<'_>, secret_for: impl Fn(&str) -> Option<Strin
     Ok(Caller {
         access_key: key_id.to_string(),
         region: region.to_string(),
+        account: principal.account,
+        arn: principal.arn,
+        assumed_role: principal.session_token.is_some(),
     })
 }
 
@@ -273,20 +310,60 @@ mod tests {
         parse_amz_date(now).unwrap()
     }
 
+    fn known(secret: &str) -> impl Fn(&str) -> Option<Principal> {
+        let p = Principal {
+            secret: secret.into(),
+            account: "111111111111".into(),
+            arn: "arn:aws:iam::111111111111:user/u".into(),
+            session_token: None,
+            expires: None,
+        };
+        move |_| Some(p.clone())
+    }
+
     /// A correctly signed request verifies and yields the caller's key and region.
     #[test]
     fn accepts_good_signature() {
         let h = signed_headers("s3cret", "20261128T000000Z");
-        let caller = verify(&request(&h), |_| Some("s3cret".into()), at("20261128T000100Z")).unwrap();
+        let caller = verify(&request(&h), "apigateway", known("s3cret"), at("20261128T000100Z")).unwrap();
         assert_eq!(caller.access_key, "AKID");
         assert_eq!(caller.region, "us-east-1");
+        assert_eq!(caller.account, "111111111111");
+    }
+
+    /// Temporary credentials need their session token and stop working at their expiry.
+    #[test]
+    fn session_tokens() {
+        let session = |expires: &str| {
+            let p = Principal {
+                secret: "s3cret".into(),
+                account: "222222222222".into(),
+                arn: "arn:aws:sts::222222222222:assumed-role/r/s".into(),
+                session_token: Some("tok".into()),
+                expires: Some(at(expires)),
+            };
+            move |_: &str| Some(p.clone())
+        };
+        let mut h = signed_headers("s3cret", "20261128T000000Z");
+        let now = at("20261128T000100Z");
+        assert_eq!(
+            verify(&request(&h), "apigateway", session("20261128T010000Z"), now).unwrap_err(),
+            AuthError::BadToken
+        );
+        h.push(("x-amz-security-token".into(), "tok".into()));
+        let caller = verify(&request(&h), "apigateway", session("20261128T010000Z"), now).unwrap();
+        assert!(caller.assumed_role && caller.account == "222222222222");
+        assert_eq!(
+            verify(&request(&h), "apigateway", session("20261128T000030Z"), now).unwrap_err(),
+            AuthError::ExpiredToken
+        );
     }
 
     /// A signature made with another secret is refused as InvalidSignature.
     #[test]
     fn rejects_wrong_secret() {
         let h = signed_headers("other", "20261128T000000Z");
-        let err = verify(&request(&h), |_| Some("s3cret".into()), at("20261128T000000Z")).unwrap_err();
+        let err = verify(&request(&h), "apigateway", known("s3cret"), at("20261128T000000Z")).unwrap_err();
         assert!(matches!(err, AuthError::BadSignature(_)));
     }
 
@@ -294,10 +371,13 @@ mod tests {
     #[test]
     fn missing_and_unknown() {
         let h = vec![("host".to_string(), "x".to_string())];
-        assert_eq!(verify(&request(&h), |_| None, SystemTime::now()).unwrap_err(), AuthError::Missing);
+        assert_eq!(
+            verify(&request(&h), "apigateway", |_| None, SystemTime::now()).unwrap_err(),
+            AuthError::Missing
+        );
         let h = signed_headers("s3cret", "20261128T000000Z");
         assert_eq!(
-            verify(&request(&h), |_| None, at("20261128T000000Z")).unwrap_err(),
+            verify(&request(&h), "apigateway", |_| None, at("20261128T000000Z")).unwrap_err(),
             AuthError::UnknownKey
         );
     }
@@ -306,7 +386,7 @@ mod tests {
     #[test]
     fn rejects_old_signature() {
         let h = signed_headers("s3cret", "20261128T000000Z");
-        let err = verify(&request(&h), |_| Some("s3cret".into()), at("20261128T003000Z")).unwrap_err();
+        let err = verify(&request(&h), "apigateway", known("s3cret"), at("20261128T003000Z")).unwrap_err();
         assert_eq!(err, AuthError::BadSignature("Signature expired.".into()));
     }
 }

@@ -1,5 +1,6 @@
 //! The emulator driven by the real `aws-sdk-apigatewayv2` client: every operation and behaviour.
 
+use aws_credential_types::Credentials;
 use aws_sdk_apigatewayv2::error::ProvideErrorMetadata;
 use aws_sdk_apigatewayv2::types::{DeploymentStatus, ProtocolType};
 use integration_tests::emulator::faults::{FaultKind, FaultRule};
@@ -436,4 +437,156 @@ async fn state_survives_restart() {
         Some("prod")
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn sts_client(url: &str, creds: Credentials) -> aws_sdk_sts::Client {
+    let conf = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .credentials_provider(creds)
+        .endpoint_url(url)
+        .build();
+    aws_sdk_sts::Client::from_conf(conf)
+}
+
+fn session_client(url: &str, c: &aws_sdk_sts::types::Credentials) -> aws_sdk_apigatewayv2::Client {
+    let conf = aws_sdk_apigatewayv2::Config::builder()
+        .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
+        .region(aws_sdk_apigatewayv2::config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            None,
+            "sts",
+        ))
+        .endpoint_url(url)
+        .retry_config(aws_sdk_apigatewayv2::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_apigatewayv2::Client::from_conf(conf)
+}
+
+/// STS through aws-sdk-sts: AssumeRole with the right and a wrong external id, the session's
+/// identity and account, its own CreateDeployment quota, web identity by issuer, role-chaining's
+/// one-hour bound, and expiry (ExpiredTokenException) of the issued credentials.
+#[tokio::test]
+async fn sts_sessions_work_in_their_account() {
+    use integration_tests::emulator::RoleConfig;
+    let em = start_emulator(fast_settings()).await;
+    let role_b = "arn:aws:iam::222222222222:role/deployer";
+    em.emulator.add_role(RoleConfig {
+        role_arn: role_b.into(),
+        external_id: Some("team-a".into()),
+        web_identity_issuer: Some("https://token.actions.example".into()),
+    });
+    let base = Credentials::new(DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, None, None, "test");
+    let sts = sts_client(&em.url, base);
+    let me = sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(me.account(), Some(integration_tests::emulator::DEFAULT_ACCOUNT));
+
+    let wrong = sts
+        .assume_role()
+        .role_arn(role_b)
+        .role_session_name("ci")
+        .external_id("team-b")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&wrong), "AccessDenied");
+    assert!(wrong.message().unwrap_or_default().contains(role_b));
+
+    let out = sts
+        .assume_role()
+        .role_arn(role_b)
+        .role_session_name("ci")
+        .external_id("team-a")
+        .send()
+        .await
+        .unwrap();
+    let creds = out.credentials().unwrap().clone();
+    assert!(creds.access_key_id().starts_with("ASIA"));
+    assert_eq!(
+        out.assumed_role_user().unwrap().arn(),
+        "arn:aws:sts::222222222222:assumed-role/deployer/ci"
+    );
+
+    // The session is account B, with its own CreateDeployment quota.
+    let session_sts = sts_client(
+        &em.url,
+        Credentials::new(
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            Some(creds.session_token().into()),
+            None,
+            "s",
+        ),
+    );
+    assert_eq!(
+        session_sts.get_caller_identity().send().await.unwrap().account(),
+        Some("222222222222")
+    );
+    let chained = session_sts
+        .assume_role()
+        .role_arn(role_b)
+        .role_session_name("again")
+        .external_id("team-a")
+        .duration_seconds(7200)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&chained), "ValidationError");
+    let a = client(&em.url);
+    let b = session_client(&em.url, &creds);
+    let f = fixture(&a, "sts").await;
+    a.create_deployment().api_id(&f.api_id).send().await.unwrap();
+    b.create_deployment().api_id(&f.api_id).send().await.unwrap();
+    let err = b.create_deployment().api_id(&f.api_id).send().await.unwrap_err();
+    assert_eq!(code(&err), "TooManyRequestsException");
+    let by_account = em.emulator.creates_by_account();
+    assert_eq!((by_account["111111111111"], by_account["222222222222"]), (1, 1));
+
+    // Web identity: a token from the trusted issuer works, another issuer's does not.
+    let token = |iss: &str| {
+        use base64::Engine as _;
+        let claims = serde_json::json!({"iss": iss, "sub": "repo:x", "aud": "sts.amazonaws.com"});
+        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("{}.{}.sig", enc.encode(b"{}"), enc.encode(claims.to_string()))
+    };
+    let anonymous = sts_client(&em.url, Credentials::new("unused", "unused", None, None, "none"));
+    let ok = anonymous
+        .assume_role_with_web_identity()
+        .role_arn(role_b)
+        .role_session_name("gh")
+        .web_identity_token(token("https://token.actions.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.provider(), Some("token.actions.example"));
+    let err = anonymous
+        .assume_role_with_web_identity()
+        .role_arn(role_b)
+        .role_session_name("gh")
+        .web_identity_token(token("https://evil.example"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "AccessDenied");
+
+    // Issued credentials stop working at their expiry.
+    em.emulator.set_session_lifetime(Some(Duration::from_millis(300)));
+    let short = sts
+        .assume_role()
+        .role_arn(role_b)
+        .role_session_name("short")
+        .external_id("team-a")
+        .send()
+        .await
+        .unwrap();
+    let c = session_client(&em.url, short.credentials().unwrap());
+    c.get_apis().send().await.unwrap();
+    let expired = wait_for("session expiry", Duration::from_secs(5), || async {
+        c.get_apis().send().await.err().filter(|e| code(e) == "ExpiredTokenException")
+    })
+    .await;
+    assert_eq!(expired.message(), Some("The security token included in the request is expired"));
 }
