@@ -116,7 +116,7 @@ $(PREV_ARCHIVE):
 	$(PREV_DIR)/src/scripts/package.sh $(PREV_DIR)/target/debug/pulumi-resource-aws-apigatewayv2 $(PREV_DIR) $(PREV_VERSION) >/dev/null
 
 test-e2e: build tools test-sdks prev-release
-	cargo test -p integration-tests --test e2e_pulumi --test e2e_projects -- --test-threads 2
+	cargo test -p integration-tests --test e2e_pulumi --test e2e_projects --test e2e_config -- --test-threads 2
 
 ## Everything CI runs.
 test: tools venv build check-schema check-sdks lint test-rust test-conformance test-e2e

@@ -2,7 +2,7 @@
 //! with their code and message, and the wait for a deployment to leave PENDING.
 
 use aws_sdk_apigatewayv2::Client;
-use aws_sdk_apigatewayv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_apigatewayv2::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::date_time::Format;
 use std::collections::HashSet;
 use std::future::Future;
@@ -50,7 +50,7 @@ impl AwsError {
     pub(crate) fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + HttpStatus,
+        R: std::fmt::Debug + HttpStatus + 'static,
     {
         let status = match &err {
             SdkError::ServiceError(e) => Some(e.raw().status_u16()),
@@ -59,13 +59,16 @@ impl AwsError {
         let code = err.code().map(str::to_string);
         let message = match &code {
             Some(_) => err.message().unwrap_or("").to_string(),
-            None => DisplayErrorContext(&err).to_string(),
+            None => crate::config::error_chain(&err),
         };
+        // A certificate the client does not trust stays untrusted however often it is tried.
+        let certificate = matches!(err, SdkError::DispatchFailure(_)) && message.contains("certificate");
         let kind = match (&err, code.as_deref(), status) {
             (_, Some("TooManyRequestsException" | "ThrottlingException" | "Throttling" | "LimitExceededException"), _)
             | (_, _, Some(429)) => ErrorKind::Throttled,
             (_, Some("ConflictException"), _) if message.to_ascii_lowercase().contains("try again later") => ErrorKind::Transient,
             (_, _, Some(s)) if s >= 500 => ErrorKind::Transient,
+            _ if certificate => ErrorKind::Permanent,
             (SdkError::DispatchFailure(_) | SdkError::ResponseError(_) | SdkError::TimeoutError(_), _, _) => ErrorKind::Transient,
             _ => ErrorKind::Permanent,
         };

@@ -24,6 +24,7 @@ use tokio::time::Instant;
 pub use apigatewayv2_emulator as emulator;
 
 pub mod e2e;
+pub mod net;
 
 /// Emulator settings for fast tests: 100x time scale, short deployment delay.
 pub fn fast_settings() -> Settings {
