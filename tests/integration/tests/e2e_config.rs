@@ -117,7 +117,6 @@ fn web_identity_from_a_token_file() {
     assert!(calls(&t, "AssumeRoleWithWebIdentity") >= 1);
     p.ok(&["destroy", "--yes"]);
 
-    let sts_env = format!("{}", em.url);
     let standard = [
         ("AWS_REGION", "us-east-1"),
         ("AWS_SHARED_CREDENTIALS_FILE", nowhere),
@@ -125,7 +124,7 @@ fn web_identity_from_a_token_file() {
         ("AWS_ROLE_ARN", ROLE_B),
         ("AWS_WEB_IDENTITY_TOKEN_FILE", token_path),
         ("AWS_ROLE_SESSION_NAME", "env"),
-        ("AWS_ENDPOINT_URL_STS", sts_env.as_str()),
+        ("AWS_ENDPOINT_URL_STS", em.url.as_str()),
     ];
     let p = t.configure(Project::new("cfg-web-env", PROGRAM, &standard));
     p.ok(&["up", "--yes"]);
