@@ -263,11 +263,48 @@ impl ProvideCredentials for WebIdentity {
     }
 }
 
+/// Renew credentials this long before they expire.
+const RENEW_BEFORE: Duration = Duration::from_secs(300);
+
+/// The end of the chain, shared by the API Gateway client, the account check and Configure's
+/// credentials check, so one Configure assumes each role once, not once per user.
+#[derive(Debug)]
+struct Cached {
+    inner: SharedCredentialsProvider,
+    current: tokio::sync::Mutex<Option<Credentials>>,
+}
+
+impl Cached {
+    async fn get(&self) -> Result<Credentials, CredentialsError> {
+        let mut current = self.current.lock().await;
+        let fresh = |c: &Credentials| {
+            c.expiry()
+                .is_none_or(|e| e.duration_since(SystemTime::now()).is_ok_and(|left| left > RENEW_BEFORE))
+        };
+        if let Some(c) = current.as_ref().filter(|c| fresh(c)) {
+            return Ok(c.clone());
+        }
+        let c = self.inner.provide_credentials().await?;
+        *current = Some(c.clone());
+        Ok(c)
+    }
+}
+
+impl ProvideCredentials for Cached {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(self.get())
+    }
+}
+
 /// The credentials API Gateway calls sign with: the base ones, then the web identity, then each
 /// role in order, each link signing the next link's STS call. Each STS client caches what it
 /// signs with, so a renewal only calls STS for the links that are about to expire.
 pub fn chain(sts: &StsSettings, web: Option<WebIdentitySpec>, roles: Vec<RoleSpec>) -> Option<SharedCredentialsProvider> {
     let mut current = sts.base.credentials_provider();
+    let assumed = web.is_some() || !roles.is_empty();
     if let Some(spec) = web {
         let client = sts.client(current.clone());
         current = Some(SharedCredentialsProvider::new(WebIdentity { client, spec }));
@@ -276,7 +313,13 @@ pub fn chain(sts: &StsSettings, web: Option<WebIdentitySpec>, roles: Vec<RoleSpe
         let client = sts.client(current.clone());
         current = Some(SharedCredentialsProvider::new(AssumeRole { client, spec }));
     }
-    current
+    match current {
+        Some(inner) if assumed => Some(SharedCredentialsProvider::new(Cached {
+            inner,
+            current: tokio::sync::Mutex::new(None),
+        })),
+        other => other,
+    }
 }
 
 /// The account and ARN the credentials belong to (STS GetCallerIdentity).

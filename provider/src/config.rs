@@ -176,11 +176,22 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
         .build();
     let apigw_endpoint = props.str(CFG_ENDPOINT).or_else(|| endpoint_of(props, EP_APIGATEWAYV2));
     let sts_endpoint = endpoint_of(props, EP_STS);
+    // Unset keys fall back to the variables pulumi-aws reads (the proxies' own are read by the
+    // transport); the schema's defaults only reach explicit providers made by an SDK.
+    let env = |names: &[&str]| names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()));
+    let no_proxy = props
+        .str(CFG_NO_PROXY)
+        .map(str::to_string)
+        .or_else(|| env(&["NO_PROXY", "no_proxy"]));
+    let ca_bundle = props
+        .str(CFG_CUSTOM_CA_BUNDLE)
+        .map(str::to_string)
+        .or_else(|| env(&["AWS_CA_BUNDLE"]));
     let transport = Transport::new(
         props.str(CFG_HTTP_PROXY),
         props.str(CFG_HTTPS_PROXY),
-        props.str(CFG_NO_PROXY),
-        props.str(CFG_CUSTOM_CA_BUNDLE),
+        no_proxy.as_deref(),
+        ca_bundle.as_deref(),
     )?;
     let insecure = props.bool(CFG_INSECURE) == Some(true);
     if insecure {
@@ -229,7 +240,12 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
         ));
     };
 
-    let retry_mode = match props.str(CFG_RETRY_MODE) {
+    let retry_mode = match props
+        .str(CFG_RETRY_MODE)
+        .map(str::to_string)
+        .or_else(|| env(&["AWS_RETRY_MODE"]))
+        .as_deref()
+    {
         Some("adaptive") => RetryMode::Adaptive,
         _ => RetryMode::Standard,
     };

@@ -64,22 +64,25 @@ impl Transport {
         self.http_proxy.is_none() && self.https_proxy.is_none() && self.no_proxy.is_none() && self.ca_bundle.is_none()
     }
 
-    /// The proxy for requests to an endpoint of this scheme. Unset keys fall back to the standard
-    /// environment variables, as pulumi-aws does.
+    /// The proxy for requests to an endpoint of this scheme: the key, else the standard
+    /// environment variables, as pulumi-aws reads them.
     fn proxy(&self, https: bool) -> Result<ProxyConfig, String> {
-        let (key, url) = if https {
-            (CFG_HTTPS_PROXY, &self.https_proxy)
+        let (key, configured, vars) = if https {
+            (
+                CFG_HTTPS_PROXY,
+                &self.https_proxy,
+                ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"],
+            )
         } else {
-            (CFG_HTTP_PROXY, &self.http_proxy)
+            (
+                CFG_HTTP_PROXY,
+                &self.http_proxy,
+                ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"],
+            )
         };
-        let Some(url) = url else {
-            return Ok(
-                if self.http_proxy.is_none() && self.https_proxy.is_none() && self.no_proxy.is_none() {
-                    ProxyConfig::from_env()
-                } else {
-                    ProxyConfig::disabled()
-                },
-            );
+        let from_env = || vars.iter().find_map(|v| std::env::var(v).ok().filter(|x| !x.is_empty()));
+        let Some(url) = configured.clone().or_else(from_env) else {
+            return Ok(ProxyConfig::disabled());
         };
         let config = if https {
             ProxyConfig::https(url.as_str())

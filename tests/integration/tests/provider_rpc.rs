@@ -411,8 +411,8 @@ async fn validation_is_data() {
     let props: Vec<String> = cfg.failures.iter().map(|f| f.property.clone()).collect();
     assert_eq!(
         props,
-        vec!["maxRetries".to_string()],
-        "shape failures come first, then cross-key rules are skipped"
+        vec!["maxRetries".to_string(), "endpoint".to_string()],
+        "shape failures come first, then each key's own rules; cross-key rules wait for good shapes"
     );
     let cfg = h
         .rpc
