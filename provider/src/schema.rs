@@ -71,15 +71,16 @@ fn object_types() -> Map<String, Value> {
         };
         for ctx in [Context::Config, Context::Provider] {
             let required: Vec<&str> = d.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
-            types.insert(
-                type_token(d, ctx),
-                json!({
-                    "type": "object",
-                    "description": d.doc,
-                    "properties": properties(d.fields.iter(), ctx),
-                    "required": required,
-                }),
-            );
+            let mut spec = json!({
+                "type": "object",
+                "description": d.doc,
+                "properties": properties(d.fields.iter(), ctx),
+            });
+            // The engine drops an empty list when it serves the schema; so does the file.
+            if !required.is_empty() {
+                spec["required"] = json!(required);
+            }
+            types.insert(type_token(d, ctx), spec);
         }
     }
     types
