@@ -21,6 +21,8 @@ export AWS_EC2_METADATA_DISABLED := true
 export PULUMI_TOOLS_BIN := $(TOOLS_BIN)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export SDK_PYTHON := $(SDK_VENV)/bin/python
+# The venv's Python runs moto's DynamoDB server for the quotaTable tests.
+export TEST_PYTHON := $(VENV)/bin/python
 
 ## The previous release's plugin archive, built from its commit, for the upgrade test.
 PREV_VERSION := 0.1.0
@@ -42,7 +44,7 @@ tools:
 	@PULUMI_VERSION=$(PULUMI_VERSION) scripts/build-pulumi.sh >/dev/null
 	@$(TOOLS_BIN)/pulumi version
 
-## Python venv for the boto3 conformance suite.
+## Python venv for the boto3 conformance suite and moto's server (the quotaTable tests).
 venv: $(VENV)/.installed
 $(VENV)/.installed: tests/conformance/requirements.txt
 	python3 -m venv $(VENV)
@@ -100,9 +102,10 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-test-rust: build
+test-rust: build venv
 	cargo test --workspace --exclude integration-tests
 	cargo test -p integration-tests --test emulator_sdk --test provider_rpc
+	cargo test -p integration-tests --test shared_quota -- --test-threads 1
 
 test-conformance: build venv
 	cd tests/conformance && $(VENV)/bin/python -m pytest -q

@@ -117,6 +117,7 @@ pub fn check_format(format: Format, s: &str) -> Result<(), String> {
         }
         Format::Json => serde_json::from_str::<serde_json::Value>(s).is_ok(),
         Format::OneOf(words) => words.contains(&s),
+        Format::TableName => s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')),
     };
     if ok { Ok(()) } else { Err(describe_format(format)) }
 }
@@ -131,6 +132,7 @@ pub fn describe_format(format: Format) -> String {
         Format::Duration { min_secs, max_secs } => format!("a duration from {} to {} (e.g. 1h, 90m)", words(min_secs), words(max_secs)),
         Format::Json => "a JSON document".into(),
         Format::OneOf(words) => format!("one of {}", words.join(", ")),
+        Format::TableName => "a DynamoDB table name (letters, digits, _, - and .)".into(),
     }
 }
 

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::limiter::Limiter;
+use crate::sharedquota::SharedQuota;
 
 /// A deployment as AWS reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,6 +181,8 @@ pub struct Cloud {
     /// Deployment ids this process has created, so a lost create response is never matched to
     /// a deployment another operation owns.
     claimed: Arc<Mutex<HashSet<String>>>,
+    /// CreateDeployment's quota shared with other processes (`quotaTable`).
+    shared: Option<Arc<SharedQuota>>,
 }
 
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
@@ -193,7 +196,14 @@ impl Cloud {
             max_attempts: max_attempts.max(1),
             cancel,
             claimed: Arc::default(),
+            shared: None,
         }
+    }
+
+    /// Paces CreateDeployment through `shared` (and the local limiter when it cannot be used).
+    pub fn with_shared_quota(mut self, shared: Option<Arc<SharedQuota>>) -> Self {
+        self.shared = shared;
+        self
     }
 
     async fn sleep_until(&self, at: Instant) -> Result<(), AwsError> {
@@ -203,9 +213,25 @@ impl Cloud {
         }
     }
 
+    /// The slot of a call: from the shared table when there is one, else from the local limiter.
+    async fn slot(&self, create_deployment: bool) -> Instant {
+        if let Some(shared) = self.shared.as_ref().filter(|s| s.available() && self.limiter.enabled()) {
+            let slot = if create_deployment {
+                shared.create_slot().await
+            } else {
+                shared.call_slot().await
+            };
+            match slot {
+                Ok(slot) => return slot,
+                Err(why) => shared.fall_back(&why).await,
+            }
+        }
+        self.limiter.reserve(create_deployment)
+    }
+
     /// Waits for this call's slot of the quota.
     async fn pace(&self, create_deployment: bool, deadline: Instant) -> Result<(), AwsError> {
-        let slot = self.limiter.reserve(create_deployment);
+        let slot = self.slot(create_deployment).await;
         // A call that may go now goes, even at the deadline (the wait's last look, for one).
         if slot > deadline && slot > Instant::now() {
             return Err(AwsError::local(

@@ -18,10 +18,10 @@ use crate::props::{Failure, Props, Val};
 use crate::resource::{
     CFG_ACCESS_KEY, CFG_ALLOWED_ACCOUNT_IDS, CFG_ASSUME_ROLE_WITH_WEB_IDENTITY, CFG_ASSUME_ROLES, CFG_CALL_BURST, CFG_CALLS_PER_SECOND,
     CFG_CREATE_INTERVAL_MS, CFG_CUSTOM_CA_BUNDLE, CFG_ENDPOINT, CFG_ENDPOINTS, CFG_FORBIDDEN_ACCOUNT_IDS, CFG_HTTP_PROXY, CFG_HTTPS_PROXY,
-    CFG_INSECURE, CFG_MAX_RETRIES, CFG_NO_PROXY, CFG_PROFILE, CFG_RATE_LIMITING, CFG_REGION, CFG_RETRY_MODE, CFG_SECRET_KEY,
-    CFG_SHARED_CONFIG_FILES, CFG_SHARED_CREDENTIALS_FILES, CFG_SKIP_CREDENTIALS_VALIDATION, CFG_SKIP_REGION_VALIDATION, CFG_STS_REGION,
-    CFG_TOKEN, CFG_USE_DUALSTACK_ENDPOINT, CFG_USE_FIPS_ENDPOINT, CONFIG, EP_APIGATEWAYV2, EP_STS, WEB_IDENTITY_TOKEN,
-    WEB_IDENTITY_TOKEN_FILE,
+    CFG_INSECURE, CFG_MAX_RETRIES, CFG_NO_PROXY, CFG_PROFILE, CFG_QUOTA_TABLE, CFG_QUOTA_TABLE_REGION, CFG_RATE_LIMITING, CFG_REGION,
+    CFG_RETRY_MODE, CFG_SECRET_KEY, CFG_SHARED_CONFIG_FILES, CFG_SHARED_CREDENTIALS_FILES, CFG_SKIP_CREDENTIALS_VALIDATION,
+    CFG_SKIP_REGION_VALIDATION, CFG_STS_REGION, CFG_TOKEN, CFG_USE_DUALSTACK_ENDPOINT, CFG_USE_FIPS_ENDPOINT, CONFIG, EP_APIGATEWAYV2,
+    EP_DYNAMODB, EP_STS, WEB_IDENTITY_TOKEN, WEB_IDENTITY_TOKEN_FILE,
 };
 use crate::transport::{Transport, expand_home};
 
@@ -92,7 +92,7 @@ pub fn check_config(news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
         ));
     }
     if props.bool(CFG_SKIP_REGION_VALIDATION) != Some(true) {
-        for key in [CFG_REGION, CFG_STS_REGION] {
+        for key in [CFG_REGION, CFG_STS_REGION, CFG_QUOTA_TABLE_REGION] {
             if let Some(r) = props.str(key)
                 && !looks_like_region(r)
             {
@@ -123,6 +123,8 @@ pub struct Settings {
     pub quota_key: String,
     /// Said to the user through the engine once Configure is done (e.g. about `insecure`).
     pub warnings: Vec<String>,
+    /// The table CreateDeployment's quota is shared through (`quotaTable`), checked.
+    pub quota_table: Option<crate::sharedquota::TableSettings>,
 }
 
 /// The pacing the configuration asks for, AWS's quotas by default.
@@ -295,12 +297,42 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
     }
     let allowed = props.list(CFG_ALLOWED_ACCOUNT_IDS).unwrap_or_default();
     let forbidden = props.list(CFG_FORBIDDEN_ACCOUNT_IDS).unwrap_or_default();
+    let table = props.str(CFG_QUOTA_TABLE);
     let mut account = None;
-    if !allowed.is_empty() || !forbidden.is_empty() {
+    if !allowed.is_empty() || !forbidden.is_empty() || table.is_some() {
         let (id, arn) = auth::caller_identity(&sts.client(credentials.clone())).await?;
         auth::guard_account(&id, &arn, allowed, forbidden)?;
         account = Some(id);
     }
+    let quota_table = match (table, &account) {
+        (Some(table), Some(account)) => {
+            let table_region = props.str(CFG_QUOTA_TABLE_REGION).unwrap_or(&region).to_string();
+            let dynamodb_endpoint = endpoint_of(props, EP_DYNAMODB);
+            // Short timeouts and a few retries: a table that does not answer soon is paced
+            // around (see sharedquota), not waited for.
+            let mut b = aws_sdk_dynamodb::config::Builder::from(&sdk_config)
+                .region(Region::new(table_region.clone()))
+                .retry_config(RetryConfig::standard().with_max_attempts(4))
+                .timeout_config(
+                    aws_config::timeout::TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(2))
+                        .operation_attempt_timeout(Duration::from_secs(3))
+                        .build(),
+                );
+            b.set_endpoint_url(dynamodb_endpoint.map(str::to_string));
+            if let Some(h) = http_client(is_https(dynamodb_endpoint))? {
+                b = b.http_client(h);
+            }
+            let client = aws_sdk_dynamodb::Client::from_conf(b.build());
+            crate::sharedquota::check_table(&client, table, &table_region).await?;
+            Some(crate::sharedquota::TableSettings {
+                client,
+                table: table.to_string(),
+                prefix: format!("{account}#{region}"),
+            })
+        }
+        _ => None,
+    };
 
     let identity = match (account, last_role_account) {
         (Some(id), _) | (None, Some(id)) => format!("account:{id}"),
@@ -317,6 +349,7 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
         max_attempts,
         quota_key,
         warnings,
+        quota_table,
     })
 }
 

@@ -10,6 +10,7 @@
 //! - [`auth`]: assumed roles, web identity and the account check of the configuration.
 //! - [`transport`]: the HTTP client for proxies, extra CA certificates and `insecure`.
 //! - [`limiter`]: pacing of AWS calls to API Gateway's quotas, shared per account and region.
+//! - [`sharedquota`]: the CreateDeployment quota shared by many processes through DynamoDB.
 //! - [`cloud`]: API Gateway v2 calls with retries, AWS errors, the wait for DEPLOYED.
 //! - [`apiconfig`]: reads of the API's routes, integrations, authorizers, models and responses.
 //! - [`fingerprint`]: their canonical form, hash, and the naming of what changed.
@@ -31,4 +32,5 @@ pub mod props;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod sharedquota;
 pub mod transport;

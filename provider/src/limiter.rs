@@ -43,6 +43,17 @@ const JITTER_SLACK: Duration = Duration::from_millis(3);
 fn burst_cushion(burst: u32) -> u32 {
     (burst / 4).max(1).min(burst.saturating_sub(1))
 }
+/// The width of one CreateDeployment slot: AWS's interval with the margins above. The shared
+/// quota (see [`crate::sharedquota`]) spaces its slots the same.
+pub fn create_spacing(limits: &Limits) -> Duration {
+    limits.create_interval.mul_f64(MARGIN) + JITTER_SLACK
+}
+
+/// The time between two management calls at the configured rate, with the margin above.
+pub fn call_spacing(limits: &Limits) -> Duration {
+    Duration::from_secs_f64(MARGIN / limits.calls_per_second.max(0.001))
+}
+
 /// The most a run of throttles may stretch the pace.
 const MAX_SLOWDOWN: f64 = 8.0;
 
@@ -128,6 +139,11 @@ impl Limiter {
         let held = at.saturating_duration_since(create_slot);
         s.create.tat += held;
         at
+    }
+
+    /// Whether calls are paced at all (`rateLimiting`).
+    pub fn enabled(&self) -> bool {
+        self.limits.enabled
     }
 
     /// AWS throttled a call anyway: slow down.

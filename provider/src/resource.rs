@@ -48,6 +48,8 @@ pub enum Format {
     Json,
     /// One of these words.
     OneOf(&'static [&'static str]),
+    /// A DynamoDB table name: letters, digits, `_`, `-` and `.`.
+    TableName,
 }
 
 /// Whether users set a field or only read it.
@@ -256,6 +258,8 @@ pub const CFG_CUSTOM_CA_BUNDLE: &str = "customCaBundle";
 pub const CFG_INSECURE: &str = "insecure";
 pub const CFG_USE_FIPS_ENDPOINT: &str = "useFipsEndpoint";
 pub const CFG_USE_DUALSTACK_ENDPOINT: &str = "useDualstackEndpoint";
+pub const CFG_QUOTA_TABLE: &str = "quotaTable";
+pub const CFG_QUOTA_TABLE_REGION: &str = "quotaTableRegion";
 
 pub const ROLE_ARN: &str = "roleArn";
 pub const SESSION_NAME: &str = "sessionName";
@@ -270,6 +274,7 @@ pub const WEB_IDENTITY_TOKEN: &str = "webIdentityToken";
 pub const WEB_IDENTITY_TOKEN_FILE: &str = "webIdentityTokenFile";
 pub const EP_APIGATEWAYV2: &str = "apigatewayv2";
 pub const EP_STS: &str = "sts";
+pub const EP_DYNAMODB: &str = "dynamodb";
 
 /// AWS's bounds on a role session: 15 minutes to 12 hours.
 const SESSION_DURATION: Format = Format::Duration {
@@ -389,6 +394,9 @@ pub const ENDPOINTS: ObjectDecl = ObjectDecl {
         )
         .len(1, 2048)
         .format(Format::Url),
+        Field::new(EP_DYNAMODB, Kind::String, Role::Input, "The DynamoDB endpoint of `quotaTable`.")
+            .len(1, 2048)
+            .format(Format::Url),
     ],
 };
 
@@ -482,6 +490,11 @@ pub const CONFIG: ResourceDecl = ResourceDecl {
             .format(Format::OneOf(&["standard", "adaptive"]))
             .env(&["AWS_RETRY_MODE"])
             .aws(),
+        Field::new(CFG_QUOTA_TABLE, Kind::String, Role::Input, "A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.")
+            .len(3, 255)
+            .format(Format::TableName),
+        Field::new(CFG_QUOTA_TABLE_REGION, Kind::String, Role::Input, "The region of `quotaTable` (default: `region`).")
+            .len(1, 64),
         Field::new(CFG_RATE_LIMITING, Kind::Boolean, Role::Input, "Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true)."),
         Field::new(CFG_CALLS_PER_SECOND, Kind::Integer, Role::Input, "The account's management call rate to pace at, per second (default 10, AWS's quota).")
             .range(1, 100_000),

@@ -10,7 +10,7 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::{
     PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
     diff_response::DiffChanges, property_diff::Kind as PdKind, resource_provider_server::ResourceProvider,
 };
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
@@ -27,6 +27,7 @@ use crate::limiter;
 use crate::props::{self, Failure, Props, Strictness};
 use crate::resource::{CONFIG, DEPLOYMENT, ResourceDecl, Role, VERSION};
 use crate::schema;
+use crate::sharedquota::SharedQuota;
 
 /// Like Terraform's resource: wait up to five minutes for DEPLOYED unless customTimeouts say otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -257,7 +258,15 @@ impl ResourceProvider for Provider {
                 self.engine.warn("", warning).await;
             }
             let limiter = limiter::shared(&settings.quota_key, settings.limits);
-            let cloud = Cloud::new(settings.client, limiter, settings.max_attempts, self.cancel.clone());
+            let shared = settings.quota_table.map(|table| {
+                Arc::new(SharedQuota::new(
+                    table,
+                    limiter::create_spacing(&settings.limits),
+                    limiter::call_spacing(&settings.limits),
+                    self.engine.clone(),
+                ))
+            });
+            let cloud = Cloud::new(settings.client, limiter, settings.max_attempts, self.cancel.clone()).with_shared_quota(shared);
             *self.cloud.write().unwrap_or_else(|p| p.into_inner()) = Some(cloud);
         }
         Ok(Response::new(ConfigureResponse {

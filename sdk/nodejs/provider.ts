@@ -53,6 +53,8 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["maxRetries"] = pulumi.output(args?.maxRetries).apply(JSON.stringify);
             resourceInputs["noProxy"] = (args?.noProxy) ?? utilities.getEnv("NO_PROXY", "no_proxy");
             resourceInputs["profile"] = (args?.profile) ?? utilities.getEnv("AWS_PROFILE");
+            resourceInputs["quotaTable"] = args?.quotaTable;
+            resourceInputs["quotaTableRegion"] = args?.quotaTableRegion;
             resourceInputs["rateLimiting"] = pulumi.output(args?.rateLimiting).apply(JSON.stringify);
             resourceInputs["region"] = (args?.region) ?? utilities.getEnv("AWS_REGION", "AWS_DEFAULT_REGION");
             resourceInputs["retryMode"] = (args?.retryMode) ?? utilities.getEnv("AWS_RETRY_MODE");
@@ -143,6 +145,14 @@ export interface ProviderArgs {
      * The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
      */
     profile?: pulumi.Input<string | undefined>;
+    /**
+     * A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+     */
+    quotaTable?: pulumi.Input<string | undefined>;
+    /**
+     * The region of `quotaTable` (default: `region`).
+     */
+    quotaTableRegion?: pulumi.Input<string | undefined>;
     /**
      * Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
      */

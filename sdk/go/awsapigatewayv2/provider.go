@@ -130,6 +130,10 @@ type providerArgs struct {
 	NoProxy *string `pulumi:"noProxy"`
 	// The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
 	Profile *string `pulumi:"profile"`
+	// A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+	QuotaTable *string `pulumi:"quotaTable"`
+	// The region of `quotaTable` (default: `region`).
+	QuotaTableRegion *string `pulumi:"quotaTableRegion"`
 	// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
 	RateLimiting *bool `pulumi:"rateLimiting"`
 	// The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
@@ -192,6 +196,10 @@ type ProviderArgs struct {
 	NoProxy pulumi.StringPtrInput
 	// The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
 	Profile pulumi.StringPtrInput
+	// A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+	QuotaTable pulumi.StringPtrInput
+	// The region of `quotaTable` (default: `region`).
+	QuotaTableRegion pulumi.StringPtrInput
 	// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
 	RateLimiting pulumi.BoolPtrInput
 	// The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.

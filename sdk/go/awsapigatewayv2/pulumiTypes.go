@@ -443,6 +443,8 @@ func (o ProviderAssumeRoleWithWebIdentityPtrOutput) WebIdentityTokenFile() pulum
 type ProviderEndpoint struct {
 	// The API Gateway v2 management endpoint (`endpoint` is a shorthand for this).
 	Apigatewayv2 *string `pulumi:"apigatewayv2"`
+	// The DynamoDB endpoint of `quotaTable`.
+	Dynamodb *string `pulumi:"dynamodb"`
 	// The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.
 	Sts *string `pulumi:"sts"`
 }
@@ -462,6 +464,8 @@ type ProviderEndpointInput interface {
 type ProviderEndpointArgs struct {
 	// The API Gateway v2 management endpoint (`endpoint` is a shorthand for this).
 	Apigatewayv2 pulumi.StringPtrInput `pulumi:"apigatewayv2"`
+	// The DynamoDB endpoint of `quotaTable`.
+	Dynamodb pulumi.StringPtrInput `pulumi:"dynamodb"`
 	// The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.
 	Sts pulumi.StringPtrInput `pulumi:"sts"`
 }
@@ -521,6 +525,11 @@ func (o ProviderEndpointOutput) ToProviderEndpointOutputWithContext(ctx context.
 // The API Gateway v2 management endpoint (`endpoint` is a shorthand for this).
 func (o ProviderEndpointOutput) Apigatewayv2() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ProviderEndpoint) *string { return v.Apigatewayv2 }).(pulumi.StringPtrOutput)
+}
+
+// The DynamoDB endpoint of `quotaTable`.
+func (o ProviderEndpointOutput) Dynamodb() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ProviderEndpoint) *string { return v.Dynamodb }).(pulumi.StringPtrOutput)
 }
 
 // The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.

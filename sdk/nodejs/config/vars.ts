@@ -197,6 +197,28 @@ Object.defineProperty(exports, "profile", {
 });
 
 /**
+ * A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+ */
+export declare const quotaTable: string | undefined;
+Object.defineProperty(exports, "quotaTable", {
+    get() {
+        return __config.get("quotaTable");
+    },
+    enumerable: true,
+});
+
+/**
+ * The region of `quotaTable` (default: `region`).
+ */
+export declare const quotaTableRegion: string | undefined;
+Object.defineProperty(exports, "quotaTableRegion", {
+    get() {
+        return __config.get("quotaTableRegion");
+    },
+    enumerable: true,
+});
+
+/**
  * Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
  */
 export declare const rateLimiting: boolean | undefined;

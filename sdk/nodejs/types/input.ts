@@ -90,6 +90,10 @@ export interface ProviderEndpointArgs {
      */
     apigatewayv2?: pulumi.Input<string | undefined>;
     /**
+     * The DynamoDB endpoint of `quotaTable`.
+     */
+    dynamodb?: pulumi.Input<string | undefined>;
+    /**
      * The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.
      */
     sts?: pulumi.Input<string | undefined>;

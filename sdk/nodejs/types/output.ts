@@ -91,6 +91,10 @@ export namespace config {
          */
         apigatewayv2?: string;
         /**
+         * The DynamoDB endpoint of `quotaTable`.
+         */
+        dynamodb?: string;
+        /**
          * The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.
          */
         sts?: string;

@@ -377,6 +377,10 @@ class ProviderEndpointArgsDict(TypedDict):
     """
     The API Gateway v2 management endpoint (`endpoint` is a shorthand for this).
     """
+    dynamodb: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The DynamoDB endpoint of `quotaTable`.
+    """
     sts: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.
@@ -386,15 +390,19 @@ class ProviderEndpointArgsDict(TypedDict):
 class ProviderEndpointArgs:
     def __init__(__self__, *,
                  apigatewayv2: pulumi.Input[Optional[_builtins.str]] = None,
+                 dynamodb: pulumi.Input[Optional[_builtins.str]] = None,
                  sts: pulumi.Input[Optional[_builtins.str]] = None):
         """
         Endpoint overrides per AWS service.
 
         :param pulumi.Input[_builtins.str] apigatewayv2: The API Gateway v2 management endpoint (`endpoint` is a shorthand for this).
+        :param pulumi.Input[_builtins.str] dynamodb: The DynamoDB endpoint of `quotaTable`.
         :param pulumi.Input[_builtins.str] sts: The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.
         """
         if apigatewayv2 is not None:
             pulumi.set(__self__, "apigatewayv2", apigatewayv2)
+        if dynamodb is not None:
+            pulumi.set(__self__, "dynamodb", dynamodb)
         if sts is not None:
             pulumi.set(__self__, "sts", sts)
 
@@ -409,6 +417,18 @@ class ProviderEndpointArgs:
     @apigatewayv2.setter
     def apigatewayv2(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "apigatewayv2", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def dynamodb(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The DynamoDB endpoint of `quotaTable`.
+        """
+        return pulumi.get(self, "dynamodb")
+
+    @dynamodb.setter
+    def dynamodb(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "dynamodb", value)
 
     @_builtins.property
     @pulumi.getter

@@ -37,6 +37,8 @@ class ProviderArgs:
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  no_proxy: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
+                 quota_table: pulumi.Input[Optional[_builtins.str]] = None,
+                 quota_table_region: pulumi.Input[Optional[_builtins.str]] = None,
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  retry_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -69,6 +71,8 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or failed AWS call is attempted in all (default 25).
         :param pulumi.Input[_builtins.str] no_proxy: Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
         :param pulumi.Input[_builtins.str] profile: The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
+        :param pulumi.Input[_builtins.str] quota_table: A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+        :param pulumi.Input[_builtins.str] quota_table_region: The region of `quotaTable` (default: `region`).
         :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
         :param pulumi.Input[_builtins.str] retry_mode: `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
@@ -128,6 +132,10 @@ class ProviderArgs:
             profile = _utilities.get_env('AWS_PROFILE')
         if profile is not None:
             pulumi.set(__self__, "profile", profile)
+        if quota_table is not None:
+            pulumi.set(__self__, "quota_table", quota_table)
+        if quota_table_region is not None:
+            pulumi.set(__self__, "quota_table_region", quota_table_region)
         if rate_limiting is not None:
             pulumi.set(__self__, "rate_limiting", rate_limiting)
         if region is None:
@@ -370,6 +378,30 @@ class ProviderArgs:
         pulumi.set(self, "profile", value)
 
     @_builtins.property
+    @pulumi.getter(name="quotaTable")
+    def quota_table(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+        """
+        return pulumi.get(self, "quota_table")
+
+    @quota_table.setter
+    def quota_table(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "quota_table", value)
+
+    @_builtins.property
+    @pulumi.getter(name="quotaTableRegion")
+    def quota_table_region(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The region of `quotaTable` (default: `region`).
+        """
+        return pulumi.get(self, "quota_table_region")
+
+    @quota_table_region.setter
+    def quota_table_region(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "quota_table_region", value)
+
+    @_builtins.property
     @pulumi.getter(name="rateLimiting")
     def rate_limiting(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -537,6 +569,8 @@ class Provider(pulumi.ProviderResource):
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  no_proxy: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
+                 quota_table: pulumi.Input[Optional[_builtins.str]] = None,
+                 quota_table_region: pulumi.Input[Optional[_builtins.str]] = None,
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  retry_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -572,6 +606,8 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or failed AWS call is attempted in all (default 25).
         :param pulumi.Input[_builtins.str] no_proxy: Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
         :param pulumi.Input[_builtins.str] profile: The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
+        :param pulumi.Input[_builtins.str] quota_table: A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+        :param pulumi.Input[_builtins.str] quota_table_region: The region of `quotaTable` (default: `region`).
         :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
         :param pulumi.Input[_builtins.str] retry_mode: `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
@@ -626,6 +662,8 @@ class Provider(pulumi.ProviderResource):
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  no_proxy: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
+                 quota_table: pulumi.Input[Optional[_builtins.str]] = None,
+                 quota_table_region: pulumi.Input[Optional[_builtins.str]] = None,
                  rate_limiting: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  retry_mode: pulumi.Input[Optional[_builtins.str]] = None,
@@ -676,6 +714,8 @@ class Provider(pulumi.ProviderResource):
             if profile is None:
                 profile = _utilities.get_env('AWS_PROFILE')
             __props__.__dict__["profile"] = profile
+            __props__.__dict__["quota_table"] = quota_table
+            __props__.__dict__["quota_table_region"] = quota_table_region
             __props__.__dict__["rate_limiting"] = pulumi.Output.from_input(rate_limiting).apply(pulumi.runtime.to_json) if rate_limiting is not None else None
             if region is None:
                 region = _utilities.get_env('AWS_REGION', 'AWS_DEFAULT_REGION')

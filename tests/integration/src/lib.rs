@@ -23,8 +23,10 @@ use tokio::time::Instant;
 
 pub use apigatewayv2_emulator as emulator;
 
+pub mod dynamo;
 pub mod e2e;
 pub mod net;
+pub mod rpc;
 
 /// Emulator settings for fast tests: 100x time scale, short deployment delay.
 pub fn fast_settings() -> Settings {

@@ -2,65 +2,17 @@
 
 use integration_tests::emulator::faults::{FaultKind, FaultRule};
 use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Settings};
+use integration_tests::rpc::{FakeEngine, connect, start_engine};
 use integration_tests::*;
 use prost::Message;
 use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
 use rpc::resource_provider_client::ResourceProviderClient;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tonic::Code;
 use tonic::transport::Channel;
 
 const URN: &str = "urn:pulumi:dev::proj::aws-apigatewayv2:index:Deployment::prod";
-
-/// A stand-in for the engine's Engine service that records Log messages.
-#[derive(Clone, Default)]
-struct FakeEngine {
-    logs: Arc<Mutex<Vec<String>>>,
-}
-
-#[tonic::async_trait]
-impl rpc::engine_server::Engine for FakeEngine {
-    async fn log(&self, r: tonic::Request<rpc::LogRequest>) -> Result<tonic::Response<()>, tonic::Status> {
-        self.logs.lock().unwrap().push(r.into_inner().message);
-        Ok(tonic::Response::new(()))
-    }
-    async fn get_root_resource(
-        &self,
-        _: tonic::Request<rpc::GetRootResourceRequest>,
-    ) -> Result<tonic::Response<rpc::GetRootResourceResponse>, tonic::Status> {
-        Ok(tonic::Response::new(rpc::GetRootResourceResponse { urn: String::new() }))
-    }
-    async fn set_root_resource(
-        &self,
-        _: tonic::Request<rpc::SetRootResourceRequest>,
-    ) -> Result<tonic::Response<rpc::SetRootResourceResponse>, tonic::Status> {
-        Ok(tonic::Response::new(rpc::SetRootResourceResponse {}))
-    }
-    async fn start_debugging(&self, _: tonic::Request<rpc::StartDebuggingRequest>) -> Result<tonic::Response<()>, tonic::Status> {
-        Ok(tonic::Response::new(()))
-    }
-    async fn require_pulumi_version(
-        &self,
-        _: tonic::Request<rpc::RequirePulumiVersionRequest>,
-    ) -> Result<tonic::Response<rpc::RequirePulumiVersionResponse>, tonic::Status> {
-        Ok(tonic::Response::new(rpc::RequirePulumiVersionResponse::default()))
-    }
-}
-
-async fn start_engine() -> (FakeEngine, String) {
-    let engine = FakeEngine::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let svc = rpc::engine_server::EngineServer::new(engine.clone());
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(svc)
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
-    (engine, addr)
-}
 
 struct Harness {
     em: apigatewayv2_emulator::RunningEmulator,
@@ -68,12 +20,6 @@ struct Harness {
     rpc: ResourceProviderClient<Channel>,
     engine: FakeEngine,
     fixture: Fixture,
-}
-
-async fn connect(port: u16) -> ResourceProviderClient<Channel> {
-    ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("connect to provider")
 }
 
 fn config(url: &str) -> Value {

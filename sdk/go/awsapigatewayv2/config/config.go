@@ -142,6 +142,16 @@ func GetProfile(ctx *pulumi.Context) string {
 	return value
 }
 
+// A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+func GetQuotaTable(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:quotaTable")
+}
+
+// The region of `quotaTable` (default: `region`).
+func GetQuotaTableRegion(ctx *pulumi.Context) string {
+	return config.Get(ctx, "aws-apigatewayv2:quotaTableRegion")
+}
+
 // Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
 func GetRateLimiting(ctx *pulumi.Context) bool {
 	return config.GetBool(ctx, "aws-apigatewayv2:rateLimiting")

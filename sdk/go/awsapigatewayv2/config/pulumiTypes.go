@@ -53,6 +53,8 @@ type AssumeRoles struct {
 type Endpoints struct {
 	// The API Gateway v2 management endpoint (`endpoint` is a shorthand for this).
 	Apigatewayv2 *string `pulumi:"apigatewayv2"`
+	// The DynamoDB endpoint of `quotaTable`.
+	Dynamodb *string `pulumi:"dynamodb"`
 	// The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.
 	Sts *string `pulumi:"sts"`
 }

@@ -100,6 +100,16 @@ profile: Optional[str]
 The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
 """
 
+quotaTable: Optional[str]
+"""
+A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+"""
+
+quotaTableRegion: Optional[str]
+"""
+The region of `quotaTable` (default: `region`).
+"""
+
 rateLimiting: Optional[bool]
 """
 Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).

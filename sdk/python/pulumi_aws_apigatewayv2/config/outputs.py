@@ -241,15 +241,19 @@ class Endpoints(dict):
     """
     def __init__(__self__, *,
                  apigatewayv2: Optional[_builtins.str] = None,
+                 dynamodb: Optional[_builtins.str] = None,
                  sts: Optional[_builtins.str] = None):
         """
         Endpoint overrides per AWS service.
 
         :param _builtins.str apigatewayv2: The API Gateway v2 management endpoint (`endpoint` is a shorthand for this).
+        :param _builtins.str dynamodb: The DynamoDB endpoint of `quotaTable`.
         :param _builtins.str sts: The STS endpoint, for `assumeRoles`, `assumeRoleWithWebIdentity` and the account check.
         """
         if apigatewayv2 is not None:
             pulumi.set(__self__, "apigatewayv2", apigatewayv2)
+        if dynamodb is not None:
+            pulumi.set(__self__, "dynamodb", dynamodb)
         if sts is not None:
             pulumi.set(__self__, "sts", sts)
 
@@ -260,6 +264,14 @@ class Endpoints(dict):
         The API Gateway v2 management endpoint (`endpoint` is a shorthand for this).
         """
         return pulumi.get(self, "apigatewayv2")
+
+    @_builtins.property
+    @pulumi.getter
+    def dynamodb(self) -> Optional[_builtins.str]:
+        """
+        The DynamoDB endpoint of `quotaTable`.
+        """
+        return pulumi.get(self, "dynamodb")
 
     @_builtins.property
     @pulumi.getter

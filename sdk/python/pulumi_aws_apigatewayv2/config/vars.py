@@ -141,6 +141,20 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('profile') or _utilities.get_env('AWS_PROFILE')
 
     @_builtins.property
+    def quota_table(self) -> Optional[str]:
+        """
+        A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
+        """
+        return __config__.get('quotaTable')
+
+    @_builtins.property
+    def quota_table_region(self) -> Optional[str]:
+        """
+        The region of `quotaTable` (default: `region`).
+        """
+        return __config__.get('quotaTableRegion')
+
+    @_builtins.property
     def rate_limiting(self) -> Optional[bool]:
         """
         Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).

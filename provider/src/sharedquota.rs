@@ -1,0 +1,395 @@
+//! One quota shared by every provider process of an account and region, through a DynamoDB
+//! table (`quotaTable`). AWS allows one CreateDeployment every 5 s and 10 management calls a
+//! second per account and region, whoever calls; [`crate::limiter`] keeps one process inside
+//! that, this keeps many.
+//!
+//! The table holds one item per (account, region, lane), key `pk`: lane `CreateDeployment`, one
+//! slot per call, and lane `Calls`, the management-call rate, taken in blocks of [`BLOCK`] calls
+//! so that one table write covers ten calls (measured: sharing the rate costs about two table
+//! calls per deployment and removes the 429s that four processes' bursts otherwise cause).
+//! A process reserves the next slot with an optimistic write (condition: the item's `seq` is the
+//! one it read), then sleeps until the slot and calls. Nothing is held between calls, so a
+//! process killed at any point leaves at most one unused slot behind, never a lock.
+//!
+//! Clocks: the item records when its writer will call in two ways, as an absolute time in the
+//! writer's clock (`slot`) and as a duration from the write (`wait`). A reader computes the next
+//! free slot from both and takes the earlier one:
+//! - `read time + wait + interval` is right whatever the clocks say: the writer wrote before the
+//!   reader read, so it calls at most `wait` after the read. It is late by the time between the
+//!   write and the read, which is small while processes contend, exactly when it matters.
+//! - `slot + interval + SKEW_TOLERANCE`, in the reader's clock, is right while the two clocks
+//!   differ by at most [`SKEW_TOLERANCE`]; it keeps an old item from delaying anyone.
+//!
+//! A skew beyond the tolerance can only make a process call early after a quiet spell: AWS then
+//! answers 429, and the call is retried like any throttled call.
+//!
+//! When the table cannot be reached (after the SDK's retries, which also absorb its throttling),
+//! the process paces locally, says so once through the engine, and tries the table again later:
+//! the table never fails a deployment by itself.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
+
+use crate::engine::EngineLog;
+
+/// The most two processes' clocks may differ for the absolute bound to be used safely.
+pub const SKEW_TOLERANCE: Duration = Duration::from_secs(2);
+/// How long a process paces locally after the table failed, before trying it again.
+const RETRY_TABLE_AFTER: Duration = Duration::from_secs(30);
+/// Conflicting writes tolerated for one reservation before pacing locally for it.
+const MAX_CONFLICTS: u32 = 200;
+/// Makes this process's clock read wrong by this many milliseconds; for the test of skew only.
+pub const TEST_CLOCK_SKEW_ENV: &str = "PULUMI_AWS_APIGATEWAYV2_TEST_CLOCK_SKEW_MS";
+
+/// The key schema the table must have.
+pub const KEY: &str = "pk";
+/// Management calls reserved per write of lane `Calls`.
+pub const BLOCK: u32 = 10;
+
+/// The command that creates a suitable table.
+pub fn create_table_command(table: &str, region: &str) -> String {
+    format!(
+        "aws dynamodb create-table --region {region} --table-name {table} \
+         --attribute-definitions AttributeName={KEY},AttributeType=S --key-schema AttributeName={KEY},KeyType=HASH \
+         --billing-mode PAY_PER_REQUEST"
+    )
+}
+
+/// The table and item a process shares its quota through.
+#[derive(Debug, Clone)]
+pub struct TableSettings {
+    pub client: aws_sdk_dynamodb::Client,
+    pub table: String,
+    /// `<account>#<region>`: the items are `<prefix>#CreateDeployment` and `<prefix>#Calls`.
+    pub prefix: String,
+}
+
+/// Checks at Configure that the table exists with the right key, so a typo fails at once with
+/// the command that creates it.
+pub async fn check_table(client: &aws_sdk_dynamodb::Client, table: &str, region: &str) -> Result<(), String> {
+    let described = client.describe_table().table_name(table).send().await;
+    let out = match described {
+        Ok(out) => out,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => {
+            return Err(format!(
+                "quotaTable: the DynamoDB table {table} does not exist in {region}. Create it with:\n  {}",
+                create_table_command(table, region)
+            ));
+        }
+        Err(e) => {
+            return Err(format!(
+                "quotaTable: cannot read the DynamoDB table {table} in {region}: {}",
+                sdk_error(&e)
+            ));
+        }
+    };
+    let schema = out.table().map(|t| t.key_schema()).unwrap_or_default();
+    let hash_is_pk = schema
+        .iter()
+        .any(|k| k.attribute_name() == KEY && k.key_type() == &aws_sdk_dynamodb::types::KeyType::Hash);
+    if !hash_is_pk || schema.len() != 1 {
+        return Err(format!(
+            "quotaTable: the DynamoDB table {table} must have the single (hash) key {KEY} of type string, as made by:\n  {}",
+            create_table_command(table, region)
+        ));
+    }
+    Ok(())
+}
+
+fn sdk_error<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match e.as_service_error() {
+        Some(se) => format!("{}: {}", se.code().unwrap_or("error"), se.message().unwrap_or("(no message)")),
+        None => crate::config::error_chain(e),
+    }
+}
+
+/// What the item says about the last reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Item {
+    seq: u64,
+    /// When its writer calls, in the writer's clock (ms since the epoch).
+    slot_ms: u64,
+    /// How long after its write the writer calls.
+    wait_ms: u64,
+}
+
+enum PutError {
+    Conflict,
+    Other(String),
+}
+
+/// The next free slot, from the last reservation read at `read_at` (our clock: `read_epoch_ms`).
+fn earliest_after(item: Option<Item>, spacing: Duration, read_at: Instant, read_epoch_ms: u64) -> Instant {
+    let Some(item) = item else { return read_at };
+    let relative = read_at + Duration::from_millis(item.wait_ms) + spacing;
+    let absolute_ms = item.slot_ms + spacing.as_millis() as u64 + SKEW_TOLERANCE.as_millis() as u64;
+    let absolute = read_at + Duration::from_millis(absolute_ms.saturating_sub(read_epoch_ms));
+    relative.min(absolute)
+}
+
+/// One item's pacing: its key and the width of a reservation.
+struct Lane {
+    key: String,
+    spacing: Duration,
+    /// One reservation of this lane in flight per process: its own calls queue here.
+    turn: tokio::sync::Mutex<()>,
+}
+
+/// The management calls left in this process's current block.
+struct Block {
+    start: Instant,
+    used: u32,
+}
+
+/// The shared pacing of one process.
+pub struct SharedQuota {
+    table: TableSettings,
+    create: Lane,
+    calls: Lane,
+    /// Between two management calls of a block.
+    call_interval: Duration,
+    block: tokio::sync::Mutex<Option<Block>>,
+    owner: String,
+    down_until: Mutex<Option<Instant>>,
+    warned: AtomicBool,
+    engine: EngineLog,
+    skew_ms: i64,
+    /// DynamoDB calls made, for the bench's cost figure.
+    pub table_calls: AtomicU64,
+}
+
+impl std::fmt::Debug for SharedQuota {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedQuota")
+            .field("table", &self.table.table)
+            .field("prefix", &self.table.prefix)
+            .finish()
+    }
+}
+
+impl SharedQuota {
+    /// `create_spacing`: one CreateDeployment slot; `call_interval`: one management call.
+    pub fn new(table: TableSettings, create_spacing: Duration, call_interval: Duration, engine: EngineLog) -> Self {
+        let skew_ms = std::env::var(TEST_CLOCK_SKEW_ENV).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let lane = |name: &str, spacing| Lane {
+            key: format!("{}#{name}", table.prefix),
+            spacing,
+            turn: tokio::sync::Mutex::new(()),
+        };
+        Self {
+            create: lane("CreateDeployment", create_spacing),
+            calls: lane("Calls", call_interval * BLOCK),
+            call_interval,
+            block: tokio::sync::Mutex::new(None),
+            table,
+            owner: format!("pid {}", std::process::id()),
+            down_until: Mutex::new(None),
+            warned: AtomicBool::new(false),
+            engine,
+            skew_ms,
+            table_calls: AtomicU64::new(0),
+        }
+    }
+
+    fn epoch_ms(&self) -> u64 {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        (now + self.skew_ms).max(0) as u64
+    }
+
+    /// Whether the table is to be used now (not in the pause after a failure).
+    pub fn available(&self) -> bool {
+        let mut down = self.down_until.lock().unwrap_or_else(|p| p.into_inner());
+        match *down {
+            Some(until) if Instant::now() < until => false,
+            Some(_) => {
+                *down = None;
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// The table failed: pace locally for a while, and tell the user the first time.
+    pub async fn fall_back(&self, why: &str) {
+        *self.down_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + RETRY_TABLE_AFTER);
+        tracing::warn!("quotaTable unavailable: {why}");
+        if !self.warned.swap(true, Ordering::SeqCst) {
+            let message = format!(
+                "quotaTable {}: {why}. This process paces its calls alone until the table answers again; \
+                 other processes on the account may then cause throttling, which is retried.",
+                self.table.table
+            );
+            self.engine.warn("", &message).await;
+        }
+    }
+
+    /// The time a management call may go: the next call of this process's block, or the start
+    /// of a new block reserved in the table.
+    pub async fn call_slot(&self) -> Result<Instant, String> {
+        let mut block = self.block.lock().await;
+        let now = Instant::now();
+        if let Some(b) = block.as_mut()
+            && b.used < BLOCK
+        {
+            let at = b.start + self.call_interval * b.used;
+            // A block's unused calls expire with it: its time is another process's next.
+            if at >= now {
+                b.used += 1;
+                return Ok(at);
+            }
+        }
+        let start = self.reserve(&self.calls, now).await?;
+        *block = Some(Block { start, used: 1 });
+        Ok(start)
+    }
+
+    /// The time a CreateDeployment may go: a management call's slot, then the create lane's.
+    pub async fn create_slot(&self) -> Result<Instant, String> {
+        let after = self.call_slot().await?;
+        self.reserve(&self.create, after).await
+    }
+
+    /// Reserves the first slot of `lane` at or after `earliest` and returns it.
+    async fn reserve(&self, lane: &Lane, earliest: Instant) -> Result<Instant, String> {
+        let _turn = lane.turn.lock().await;
+        for _ in 0..MAX_CONFLICTS {
+            let item = self.get(&lane.key).await?;
+            let (read_at, read_epoch) = (Instant::now(), self.epoch_ms());
+            let slot = earliest.max(earliest_after(item, lane.spacing, read_at, read_epoch));
+            let (send_at, send_epoch) = (Instant::now(), self.epoch_ms());
+            // Rounded up: a reader must never think this reservation starts sooner than it does.
+            let wait = slot.saturating_duration_since(send_at);
+            let wait_ms = wait.as_micros().div_ceil(1000) as u64;
+            let next = Item {
+                seq: item.map_or(1, |i| i.seq + 1),
+                slot_ms: send_epoch + wait_ms,
+                wait_ms,
+            };
+            match self.put(&lane.key, item.map(|i| i.seq), next).await {
+                Ok(()) => return Ok(slot),
+                Err(PutError::Conflict) => continue,
+                Err(PutError::Other(e)) => return Err(e),
+            }
+        }
+        Err(format!("{MAX_CONFLICTS} conflicting writes in a row"))
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Item>, String> {
+        self.table_calls.fetch_add(1, Ordering::Relaxed);
+        let out = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.table)
+            .key(KEY, AttributeValue::S(key.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| format!("GetItem failed: {}", sdk_error(&e)))?;
+        let Some(attrs) = out.item() else { return Ok(None) };
+        let num = |name: &str| -> Result<u64, String> {
+            match attrs.get(name) {
+                Some(AttributeValue::N(n)) => n.parse().map_err(|_| format!("the item's {name} is not a number: {n}")),
+                _ => Err(format!("the item {key} has no number {name}")),
+            }
+        };
+        Ok(Some(Item {
+            seq: num("seq")?,
+            slot_ms: num("slot")?,
+            wait_ms: num("wait")?,
+        }))
+    }
+
+    async fn put(&self, key: &str, expected_seq: Option<u64>, item: Item) -> Result<(), PutError> {
+        self.table_calls.fetch_add(1, Ordering::Relaxed);
+        let n = |v: u64| AttributeValue::N(v.to_string());
+        let attrs: HashMap<String, AttributeValue> = [
+            (KEY, AttributeValue::S(key.to_string())),
+            ("seq", n(item.seq)),
+            ("slot", n(item.slot_ms)),
+            ("wait", n(item.wait_ms)),
+            ("owner", AttributeValue::S(self.owner.clone())),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let mut put = self.table.client.put_item().table_name(&self.table.table).set_item(Some(attrs));
+        put = match expected_seq {
+            None => put.condition_expression(format!("attribute_not_exists({KEY})")),
+            Some(seq) => put
+                .condition_expression("#seq = :seq")
+                .expression_attribute_names("#seq", "seq")
+                .expression_attribute_values(":seq", n(seq)),
+        };
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Err(PutError::Conflict),
+            Err(e) => Err(PutError::Other(format!("PutItem failed: {}", sdk_error(&e)))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPACING: Duration = Duration::from_millis(500);
+
+    /// Without an item the slot is now; under contention the relative bound (read + wait +
+    /// interval) decides, whatever the writer's clock said.
+    #[tokio::test(start_paused = true)]
+    async fn contended_slots_follow_the_writer() {
+        let now = Instant::now();
+        assert_eq!(earliest_after(None, SPACING, now, 1_000_000), now);
+        // The writer calls 300 ms after its write; its clock is 1 s ahead of ours.
+        let item = Item {
+            seq: 7,
+            slot_ms: 1_000_000 + 1_000 + 300,
+            wait_ms: 300,
+        };
+        let at = earliest_after(Some(item), SPACING, now, 1_000_000);
+        assert_eq!(at - now, Duration::from_millis(800));
+        // The same with the writer's clock 1 s behind ours.
+        let item = Item {
+            slot_ms: 1_000_000 - 1_000 + 300,
+            ..item
+        };
+        assert_eq!(
+            earliest_after(Some(item), SPACING, now, 1_000_000) - now,
+            Duration::from_millis(800)
+        );
+    }
+
+    /// An old item (its slot long past in any clock within the tolerance) delays nobody.
+    #[tokio::test(start_paused = true)]
+    async fn stale_items_do_not_delay() {
+        let now = Instant::now();
+        let item = Item {
+            seq: 1,
+            slot_ms: 1_000_000 - 60_000,
+            wait_ms: 4_000,
+        };
+        assert_eq!(earliest_after(Some(item), SPACING, now, 1_000_000), now);
+    }
+
+    /// The command in the Configure error creates the table the check accepts.
+    #[test]
+    fn create_command_names_the_key() {
+        let c = create_table_command("deploy-quota", "eu-west-1");
+        assert!(
+            c.contains("--table-name deploy-quota") && c.contains("AttributeName=pk,KeyType=HASH"),
+            "{c}"
+        );
+    }
+}

@@ -1,0 +1,211 @@
+//! `quotaTable`: provider processes of one account sharing CreateDeployment's quota through a
+//! DynamoDB table (moto's server), against the emulator enforcing AWS's quota per account at a
+//! 0.1 time scale (one CreateDeployment per 500 ms, whoever calls).
+
+use integration_tests::dynamo::{Moto, create_quota_table, start_moto};
+use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT, DEFAULT_SECRET_KEY, RunningEmulator, Settings};
+use integration_tests::rpc::{FakeEngine, connect, start_engine};
+use integration_tests::*;
+use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
+use rpc::resource_provider_client::ResourceProviderClient;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tonic::transport::Channel;
+
+const TABLE: &str = "deploy-quota";
+const URN: &str = "urn:pulumi:dev::proj::aws-apigatewayv2:index:Deployment::d";
+const SKEW_ENV: &str = "PULUMI_AWS_APIGATEWAYV2_TEST_CLOCK_SKEW_MS";
+
+struct Member {
+    process: ProviderProcess,
+    rpc: ResourceProviderClient<Channel>,
+    engine: FakeEngine,
+}
+
+struct Fleet {
+    em: RunningEmulator,
+    moto: Moto,
+    fixture: Fixture,
+}
+
+async fn fleet() -> Fleet {
+    let em = start_emulator(Settings {
+        time_scale: 0.1,
+        ..fast_settings()
+    })
+    .await;
+    let fixture = fixture(&client(&em.url), "shared").await;
+    let moto = start_moto();
+    create_quota_table(&moto.url, TABLE).await;
+    Fleet { em, moto, fixture }
+}
+
+impl Fleet {
+    fn config(&self, table: Option<&str>) -> Value {
+        let mut cfg = json!({
+            "region": "us-east-1", "accessKey": DEFAULT_ACCESS_KEY, "secretKey": DEFAULT_SECRET_KEY,
+            "endpoint": self.em.url, "endpoints": [{"sts": self.em.url, "dynamodb": self.moto.url}],
+            "callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": 500, "maxRetries": 25,
+        });
+        if let Some(t) = table {
+            cfg["quotaTable"] = json!(t);
+        }
+        cfg
+    }
+
+    /// A provider process, configured; `Err` is Configure's refusal.
+    async fn member(&self, cfg: Value, env: &[(&str, &str)]) -> Result<Member, tonic::Status> {
+        let (engine, engine_addr) = start_engine().await;
+        let process = ProviderProcess::start(&[&engine_addr], env);
+        let mut rpc = connect(process.port).await;
+        let checked = rpc
+            .check_config(rpc::CheckRequest {
+                urn: "urn:pulumi:dev::proj::pulumi:providers:aws-apigatewayv2::default".into(),
+                news: Some(to_struct(cfg)),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        assert!(checked.failures.is_empty(), "{:?}", checked.failures);
+        rpc.configure(rpc::ConfigureRequest {
+            args: checked.inputs,
+            accept_secrets: true,
+            accept_resources: true,
+            ..Default::default()
+        })
+        .await?;
+        Ok(Member { process, rpc, engine })
+    }
+
+    /// `n` Creates in parallel through `m`, as tasks.
+    fn creates(&self, m: &Member, n: usize) -> Vec<tokio::task::JoinHandle<Result<String, tonic::Status>>> {
+        (0..n)
+            .map(|i| {
+                let mut rpc = m.rpc.clone();
+                let props = to_struct(json!({"apiId": self.fixture.api_id, "description": format!("p{} #{i}", m.process.port)}));
+                tokio::spawn(async move {
+                    rpc.create(rpc::CreateRequest {
+                        urn: URN.into(),
+                        properties: Some(props),
+                        timeout: 300.0,
+                        ..Default::default()
+                    })
+                    .await
+                    .map(|r| r.into_inner().id)
+                })
+            })
+            .collect()
+    }
+
+    fn creates_so_far(&self) -> u64 {
+        self.em.emulator.creates_by_account().get(DEFAULT_ACCOUNT).copied().unwrap_or(0)
+    }
+
+    fn create_429s(&self) -> u64 {
+        self.em.emulator.stats()["CreateDeployment"]["429"].as_u64().unwrap_or(0)
+    }
+}
+
+async fn all_ok(tasks: Vec<tokio::task::JoinHandle<Result<String, tonic::Status>>>) -> usize {
+    let mut n = 0;
+    for t in tasks {
+        t.await.expect("task").expect("every Create succeeds");
+        n += 1;
+    }
+    n
+}
+
+/// Four processes creating 8 deployments each, at once, share the one quota: all 32 are
+/// created and AWS never answers 429.
+#[tokio::test]
+async fn four_processes_share_one_quota() {
+    let f = fleet().await;
+    let mut members = vec![];
+    for _ in 0..4 {
+        members.push(f.member(f.config(Some(TABLE)), &[]).await.expect("Configure"));
+    }
+    let tasks: Vec<_> = members.iter().flat_map(|m| f.creates(m, 8)).collect();
+    assert_eq!(all_ok(tasks).await, 32);
+    assert_eq!(f.creates_so_far(), 32);
+    assert_eq!(f.em.emulator.count_status(429), 0, "throttled: {}", f.em.emulator.stats());
+}
+
+/// Without the table the same four processes each pace alone and together exceed the quota:
+/// the contrast that shows the table is what keeps AWS from throttling.
+#[tokio::test]
+async fn without_the_table_processes_collide() {
+    let f = fleet().await;
+    let mut members = vec![];
+    for _ in 0..4 {
+        members.push(f.member(f.config(None), &[]).await.expect("Configure"));
+    }
+    let tasks: Vec<_> = members.iter().flat_map(|m| f.creates(m, 4)).collect();
+    assert_eq!(all_ok(tasks).await, 16);
+    assert!(f.create_429s() > 0, "expected throttling: {}", f.em.emulator.stats());
+}
+
+/// A process killed (SIGKILL) mid-run holds nothing: the other three finish all their creates,
+/// without throttling.
+#[tokio::test]
+async fn a_killed_process_leaves_the_others_unblocked() {
+    let f = fleet().await;
+    let mut members = vec![];
+    for _ in 0..4 {
+        members.push(f.member(f.config(Some(TABLE)), &[]).await.expect("Configure"));
+    }
+    let mut victim = members.remove(0);
+    let doomed = f.creates(&victim, 8);
+    let tasks: Vec<_> = members.iter().flat_map(|m| f.creates(m, 8)).collect();
+    wait_for("a few creates", Duration::from_secs(60), || async {
+        (f.creates_so_far() >= 6).then_some(())
+    })
+    .await;
+    victim.process.child.kill().expect("kill -9");
+    let _ = victim.process.child.wait();
+    assert_eq!(all_ok(tasks).await, 24, "the others all finish");
+    for d in doomed {
+        let _ = d.await;
+    }
+    assert_eq!(f.create_429s(), 0, "throttled: {}", f.em.emulator.stats());
+}
+
+/// Clocks a second off either way (one process ahead, one behind) change nothing: every create
+/// is done and none is throttled, since contended slots follow durations, not clock readings.
+#[tokio::test]
+async fn clocks_a_second_off_are_harmless() {
+    let f = fleet().await;
+    let mut members = vec![];
+    for skew in ["1000", "-1000", "0", "0"] {
+        members.push(f.member(f.config(Some(TABLE)), &[(SKEW_ENV, skew)]).await.expect("Configure"));
+    }
+    let tasks: Vec<_> = members.iter().flat_map(|m| f.creates(m, 8)).collect();
+    assert_eq!(all_ok(tasks).await, 32);
+    assert_eq!(f.create_429s(), 0, "throttled: {}", f.em.emulator.stats());
+}
+
+/// A missing table fails Configure with the command that creates it; a table that becomes
+/// unreachable mid-run is paced around locally, with one warning, and no Create fails.
+#[tokio::test]
+async fn missing_and_unreachable_tables() {
+    let mut f = fleet().await;
+    let refused = f
+        .member(f.config(Some("no-such-table")), &[])
+        .await
+        .err()
+        .expect("Configure refuses");
+    assert!(
+        refused.message().contains("does not exist") && refused.message().contains("aws dynamodb create-table"),
+        "{}",
+        refused.message()
+    );
+    assert!(refused.message().contains("--table-name no-such-table"), "{}", refused.message());
+
+    let m = f.member(f.config(Some(TABLE)), &[]).await.expect("Configure");
+    assert_eq!(all_ok(f.creates(&m, 2)).await, 2);
+    f.moto.kill();
+    assert_eq!(all_ok(f.creates(&m, 3)).await, 3, "no Create fails for want of the table");
+    let warnings: Vec<String> = m.engine.messages().into_iter().filter(|l| l.contains("quotaTable")).collect();
+    assert_eq!(warnings.len(), 1, "one warning: {warnings:?}");
+    assert!(warnings[0].contains("paces its calls alone"), "{}", warnings[0]);
+    assert_eq!(f.create_429s(), 0, "throttled: {}", f.em.emulator.stats());
+}
