@@ -133,7 +133,7 @@ fuzz:
 	cd fuzz && cargo +nightly fuzz run check_diff -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
 
 ## Benchmarks (not part of make test): prints a table and writes bench/RESULTS.md.
-bench: tools
+bench: tools venv
 	cargo bench -p pulumi-resource-aws-apigatewayv2 --bench calls -- --warm-up-time 1 --measurement-time 3
 	cargo build --release -p pulumi-resource-aws-apigatewayv2
 	cargo run --release -p integration-tests --bin bench

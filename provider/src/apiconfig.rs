@@ -171,10 +171,56 @@ macro_rules! list_pages {
     }};
 }
 
+/// Removes a finished (or abandoned) read from the in-flight map.
+struct LeaveOnDrop<'a>(&'a Cloud, &'a str);
+
+impl Drop for LeaveOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.reads.lock().unwrap_or_else(|p| p.into_inner()).remove(self.1);
+    }
+}
+
 impl Cloud {
     /// Reads what a deployment of `api_id` would snapshot now. NotFound and every other AWS error
     /// come back as errors: a configuration that cannot be read is never taken as unchanged.
+    ///
+    /// Concurrent reads of one API share one set of calls: eight deployments of an API created at
+    /// once read it once, not eight times, which keeps a fleet of processes inside the account's
+    /// burst of management calls. A joined read started before this one was asked for; it still
+    /// ends before the CreateDeployment it serves, so the recorded fingerprint can only be older
+    /// than the deployment (at worst a redeployment too many, never a change missed).
     pub async fn api_config(&self, api_id: &str, deadline: Instant) -> Result<ApiConfig, AwsError> {
+        let joined = {
+            let mut reads = self.reads.lock().unwrap_or_else(|p| p.into_inner());
+            match reads.get(api_id) {
+                Some(rx) => Err(rx.clone()),
+                None => {
+                    let (tx, rx) = tokio::sync::watch::channel(None);
+                    reads.insert(api_id.to_string(), rx);
+                    Ok(tx)
+                }
+            }
+        };
+        match joined {
+            Ok(tx) => {
+                // Leaves the map however this read ends, cancelled included.
+                let _leader = LeaveOnDrop(self, api_id);
+                let result = self.read_api_config(api_id, deadline).await;
+                let _ = tx.send(Some(result.clone()));
+                result
+            }
+            // The reader went away without an answer (cancelled): read anew.
+            Err(mut rx) => {
+                let shared = rx.wait_for(Option::is_some).await.ok().and_then(|done| done.clone());
+                match shared {
+                    Some(result) => result,
+                    None => self.read_api_config(api_id, deadline).await,
+                }
+            }
+        }
+    }
+
+    async fn read_api_config(&self, api_id: &str, deadline: Instant) -> Result<ApiConfig, AwsError> {
         let api = self
             .call(deadline, || async {
                 self.client().get_api().api_id(api_id).send().await.map_err(AwsError::from_sdk)

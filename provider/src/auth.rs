@@ -165,15 +165,32 @@ fn into_credentials(c: Option<aws_sdk_sts::types::Credentials>, source: &'static
     ))
 }
 
+/// One STS link of the chain: the call it makes and the client (signing with the link before).
 #[derive(Debug)]
-struct AssumeRole {
-    client: aws_sdk_sts::Client,
-    spec: RoleSpec,
+enum Link {
+    Role(RoleSpec),
+    WebIdentity(WebIdentitySpec),
 }
 
-impl AssumeRole {
-    async fn assume(&self) -> Result<Credentials, CredentialsError> {
-        let s = &self.spec;
+#[derive(Debug)]
+struct StsLink {
+    client: aws_sdk_sts::Client,
+    link: Link,
+}
+
+fn policy_arns(arns: &[String]) -> Option<Vec<PolicyDescriptorType>> {
+    (!arns.is_empty()).then(|| arns.iter().map(|a| PolicyDescriptorType::builder().arn(a).build()).collect())
+}
+
+impl StsLink {
+    async fn credentials(&self) -> Result<Credentials, CredentialsError> {
+        match &self.link {
+            Link::Role(s) => self.assume_role(s).await,
+            Link::WebIdentity(s) => self.assume_role_with_web_identity(s).await,
+        }
+    }
+
+    async fn assume_role(&self, s: &RoleSpec) -> Result<Credentials, CredentialsError> {
         let tags: Vec<Tag> = s
             .tags
             .iter()
@@ -198,30 +215,8 @@ impl AssumeRole {
             })?;
         into_credentials(out.credentials, "assumeRoles")
     }
-}
 
-impl ProvideCredentials for AssumeRole {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        future::ProvideCredentials::new(self.assume())
-    }
-}
-
-fn policy_arns(arns: &[String]) -> Option<Vec<PolicyDescriptorType>> {
-    (!arns.is_empty()).then(|| arns.iter().map(|a| PolicyDescriptorType::builder().arn(a).build()).collect())
-}
-
-#[derive(Debug)]
-struct WebIdentity {
-    client: aws_sdk_sts::Client,
-    spec: WebIdentitySpec,
-}
-
-impl WebIdentity {
-    async fn assume(&self) -> Result<Credentials, CredentialsError> {
-        let s = &self.spec;
+    async fn assume_role_with_web_identity(&self, s: &WebIdentitySpec) -> Result<Credentials, CredentialsError> {
         let token = match &s.token {
             TokenSource::Inline(t) => t.clone(),
             TokenSource::File(f) => tokio::fs::read_to_string(f)
@@ -254,12 +249,12 @@ impl WebIdentity {
     }
 }
 
-impl ProvideCredentials for WebIdentity {
+impl ProvideCredentials for StsLink {
     fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
     where
         Self: 'a,
     {
-        future::ProvideCredentials::new(self.assume())
+        future::ProvideCredentials::new(self.credentials())
     }
 }
 
@@ -305,13 +300,10 @@ impl ProvideCredentials for Cached {
 pub fn chain(sts: &StsSettings, web: Option<WebIdentitySpec>, roles: Vec<RoleSpec>) -> Option<SharedCredentialsProvider> {
     let mut current = sts.base.credentials_provider();
     let assumed = web.is_some() || !roles.is_empty();
-    if let Some(spec) = web {
+    let links = web.map(Link::WebIdentity).into_iter().chain(roles.into_iter().map(Link::Role));
+    for link in links {
         let client = sts.client(current.clone());
-        current = Some(SharedCredentialsProvider::new(WebIdentity { client, spec }));
-    }
-    for spec in roles {
-        let client = sts.client(current.clone());
-        current = Some(SharedCredentialsProvider::new(AssumeRole { client, spec }));
+        current = Some(SharedCredentialsProvider::new(StsLink { client, link }));
     }
     match current {
         Some(inner) if assumed => Some(SharedCredentialsProvider::new(Cached {

@@ -4,7 +4,7 @@
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::date_time::Format;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -82,7 +82,7 @@ impl AwsError {
         }
     }
 
-    fn local(message: impl Into<String>) -> Self {
+    pub(crate) fn local(message: impl Into<String>) -> Self {
         AwsError {
             code: None,
             message: message.into(),
@@ -183,7 +183,13 @@ pub struct Cloud {
     claimed: Arc<Mutex<HashSet<String>>>,
     /// CreateDeployment's quota shared with other processes (`quotaTable`).
     shared: Option<Arc<SharedQuota>>,
+    /// Reads of an API's configuration in flight, which concurrent readers of the same API join
+    /// (see [`Cloud::api_config`]).
+    pub(crate) reads: Arc<Mutex<HashMap<String, ConfigRead>>>,
 }
+
+/// The outcome of one read of an API's configuration, for the readers that joined it.
+pub(crate) type ConfigRead = tokio::sync::watch::Receiver<Option<Result<crate::apiconfig::ApiConfig, AwsError>>>;
 
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
 const BACKOFF_CAP: Duration = Duration::from_secs(10);
@@ -197,6 +203,7 @@ impl Cloud {
             cancel,
             claimed: Arc::default(),
             shared: None,
+            reads: Arc::default(),
         }
     }
 
@@ -213,15 +220,13 @@ impl Cloud {
         }
     }
 
-    /// The slot of a call: from the shared table when there is one, else from the local limiter.
+    /// The slot of a call: from the shared table for CreateDeployment when there is one, else
+    /// from the local limiter.
     async fn slot(&self, create_deployment: bool) -> Instant {
-        if let Some(shared) = self.shared.as_ref().filter(|s| s.available() && self.limiter.enabled()) {
-            let slot = if create_deployment {
-                shared.create_slot().await
-            } else {
-                shared.call_slot().await
-            };
-            match slot {
+        if create_deployment && let Some(shared) = self.shared.as_ref().filter(|s| s.available() && self.limiter.enabled()) {
+            // The account's call rate stays local (see sharedquota); the create slot is shared.
+            let after = self.limiter.reserve(false);
+            match shared.reserve(after).await {
                 Ok(slot) => return slot,
                 Err(why) => shared.fall_back(&why).await,
             }

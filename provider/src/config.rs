@@ -328,7 +328,7 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
             Some(crate::sharedquota::TableSettings {
                 client,
                 table: table.to_string(),
-                prefix: format!("{account}#{region}"),
+                key: format!("{account}#{region}#CreateDeployment"),
             })
         }
         _ => None,

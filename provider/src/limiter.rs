@@ -49,11 +49,6 @@ pub fn create_spacing(limits: &Limits) -> Duration {
     limits.create_interval.mul_f64(MARGIN) + JITTER_SLACK
 }
 
-/// The time between two management calls at the configured rate, with the margin above.
-pub fn call_spacing(limits: &Limits) -> Duration {
-    Duration::from_secs_f64(MARGIN / limits.calls_per_second.max(0.001))
-}
-
 /// The most a run of throttles may stretch the pace.
 const MAX_SLOWDOWN: f64 = 8.0;
 

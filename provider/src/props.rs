@@ -399,10 +399,7 @@ fn decode_field(field: &Field, path: &str, v: &Value, secret: &mut bool, failure
                 failures.push(wrong("an object"));
                 return None;
             };
-            let before = failures.len();
-            let (props, mut nested) = decode_fields(decl.fields, s, Strictness::Inputs, false, path);
-            failures.append(&mut nested);
-            (failures.len() == before).then(|| Slot::Known(Val::Object(Box::new(props))))
+            decode_object(decl, s, path, failures)
         }
         Kind::ObjectList(decl) => {
             let Some(PbKind::ListValue(l)) = kind else {
@@ -424,23 +421,27 @@ fn decode_field(field: &Field, path: &str, v: &Value, secret: &mut bool, failure
     }
 }
 
-/// One string of a map or list: known text, unknown, or a failure at `path`.
-fn string_item(value: &Value, path: &str, secret: &mut bool, failures: &mut Vec<Failure>) -> Option<Slot> {
+/// One item of a map or list at `path`: unknown, or what `take` makes of its plain value (None
+/// when the value has the wrong shape, which becomes a failure naming `expected`, as null does).
+fn item(
+    value: &Value,
+    path: &str,
+    expected: &str,
+    secret: &mut bool,
+    failures: &mut Vec<Failure>,
+    take: impl FnOnce(&Value, &mut Vec<Failure>) -> Option<Option<Slot>>,
+) -> Option<Slot> {
     match unwrap(value, secret, 0) {
         Ok(Plain::Unknown) => Some(Slot::Unknown),
-        Ok(Plain::Value(Value {
-            kind: Some(PbKind::StringValue(text)),
-        })) => Some(Slot::Known(Val::Str(text.clone()))),
-        // YAML writes account ids and versions as numbers; Terraform takes their text.
-        Ok(Plain::Value(Value { kind: Some(scalar) })) if matches!(scalar, PbKind::NumberValue(_)) && scalar_text(scalar).is_some() => {
-            scalar_text(scalar).map(|t| Slot::Known(Val::Str(t)))
-        }
-        Ok(Plain::Value(other)) => {
-            failures.push(Failure::new(path, format!("{path} must be a string, not {}", describe(other))));
-            None
-        }
+        Ok(Plain::Value(v)) => match take(v, failures) {
+            Some(slot) => slot,
+            None => {
+                failures.push(Failure::new(path, format!("{path} must be {expected}, not {}", describe(v))));
+                None
+            }
+        },
         Ok(Plain::Null) => {
-            failures.push(Failure::new(path, format!("{path} must be a string, not null")));
+            failures.push(Failure::new(path, format!("{path} must be {expected}, not null")));
             None
         }
         Err(reason) => {
@@ -450,31 +451,30 @@ fn string_item(value: &Value, path: &str, secret: &mut bool, failures: &mut Vec<
     }
 }
 
+/// One string of a map or list. YAML writes account ids and versions as numbers; Terraform
+/// takes their text, and so does this.
+fn string_item(value: &Value, path: &str, secret: &mut bool, failures: &mut Vec<Failure>) -> Option<Slot> {
+    item(value, path, "a string", secret, failures, |v, _| match &v.kind {
+        Some(PbKind::StringValue(text)) => Some(Some(Slot::Known(Val::Str(text.clone())))),
+        Some(n @ PbKind::NumberValue(_)) => scalar_text(n).map(|t| Some(Slot::Known(Val::Str(t)))),
+        _ => None,
+    })
+}
+
 /// One object of a list, decoded against its declaration.
 fn object_item(decl: &ObjectDecl, value: &Value, path: &str, secret: &mut bool, failures: &mut Vec<Failure>) -> Option<Slot> {
-    match unwrap(value, secret, 0) {
-        Ok(Plain::Unknown) => Some(Slot::Unknown),
-        Ok(Plain::Value(Value {
-            kind: Some(PbKind::StructValue(s)),
-        })) => {
-            let before = failures.len();
-            let (props, mut nested) = decode_fields(decl.fields, s, Strictness::Inputs, false, path);
-            failures.append(&mut nested);
-            (failures.len() == before).then(|| Slot::Known(Val::Object(Box::new(props))))
-        }
-        Ok(Plain::Value(other)) => {
-            failures.push(Failure::new(path, format!("{path} must be an object, not {}", describe(other))));
-            None
-        }
-        Ok(Plain::Null) => {
-            failures.push(Failure::new(path, format!("{path} must be an object, not null")));
-            None
-        }
-        Err(reason) => {
-            failures.push(Failure::new(path, format!("{path} {reason}")));
-            None
-        }
-    }
+    item(value, path, "an object", secret, failures, |v, failures| match &v.kind {
+        Some(PbKind::StructValue(s)) => Some(decode_object(decl, s, path, failures)),
+        _ => None,
+    })
+}
+
+/// An object's fields; the object is absent when any of them failed.
+fn decode_object(decl: &ObjectDecl, s: &Struct, path: &str, failures: &mut Vec<Failure>) -> Option<Slot> {
+    let (props, nested) = decode_fields(decl.fields, s, Strictness::Inputs, false, path);
+    let ok = nested.is_empty();
+    failures.extend(nested);
+    ok.then(|| Slot::Known(Val::Object(Box::new(props))))
 }
 
 /// The path of a field below `prefix` (empty at the top).

@@ -262,7 +262,6 @@ impl ResourceProvider for Provider {
                 Arc::new(SharedQuota::new(
                     table,
                     limiter::create_spacing(&settings.limits),
-                    limiter::call_spacing(&settings.limits),
                     self.engine.clone(),
                 ))
             });

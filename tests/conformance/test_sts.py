@@ -100,6 +100,19 @@ def sts(url, key=ACCESS_KEY, secret=SECRET_KEY, token=None, unsigned=False):
     )
 
 
+def apigw(url, creds, attempts=3):
+    """An API Gateway v2 client signing with STS-issued credentials."""
+    return boto3.client(
+        "apigatewayv2",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        config=Config(retries={"total_max_attempts": attempts}),
+    )
+
+
 def jwt(iss):
     enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
     return f"{enc(b'{}')}.{enc(json.dumps({'iss': iss, 'sub': 'repo:x'}).encode())}.sig"
@@ -143,15 +156,7 @@ def test_sts_answers_match_the_model(sts_emulator):
     Recorder(web)
     got = web.assume_role_with_web_identity(RoleArn=ROLE, RoleSessionName="gh", WebIdentityToken=jwt(ISSUER))
     assert got["Provider"] == "token.actions.example"
-    apigw = boto3.client(
-        "apigatewayv2",
-        endpoint_url=sts_emulator,
-        region_name="us-east-1",
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
-    assert apigw.get_apis()["Items"] == []
+    assert apigw(sts_emulator, creds).get_apis()["Items"] == []
     assert {n for n, _ in rec.checked} == {"GetCallerIdentity", "AssumeRole"}
 
 
@@ -188,16 +193,7 @@ def test_expired_session_is_refused(sts_emulator):
     admin(sts_emulator, "PUT", "settings", {"sessionLifetimeMs": 1})
     admin(sts_emulator, "POST", "roles", {"roleArn": "arn:aws:iam::333333333333:role/other"})
     out = sts(sts_emulator).assume_role(RoleArn="arn:aws:iam::333333333333:role/other", RoleSessionName="short")["Credentials"]
-    apigw = boto3.client(
-        "apigatewayv2",
-        endpoint_url=sts_emulator,
-        region_name="us-east-1",
-        aws_access_key_id=out["AccessKeyId"],
-        aws_secret_access_key=out["SecretAccessKey"],
-        aws_session_token=out["SessionToken"],
-        config=Config(retries={"total_max_attempts": 1}),
-    )
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        apigw.get_apis()
+        apigw(sts_emulator, out, attempts=1).get_apis()
     assert code_of(e) == "ExpiredTokenException"
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

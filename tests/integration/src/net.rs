@@ -110,3 +110,63 @@ pub async fn connect_proxy() -> ConnectProxy {
     });
     proxy
 }
+
+/// A TCP relay to `upstream` that counts the HTTP requests (`POST /` lines) sent through it:
+/// how many calls a client made to a server that does not count them itself (moto).
+#[derive(Debug, Clone)]
+pub struct CountingRelay {
+    pub addr: SocketAddr,
+    requests: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl CountingRelay {
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Starts a [`CountingRelay`] on the current runtime.
+pub async fn counting_relay(upstream: SocketAddr) -> CountingRelay {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+    let relay = CountingRelay {
+        addr: listener.local_addr().expect("addr"),
+        requests: Arc::default(),
+    };
+    let requests = relay.requests.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let requests = requests.clone();
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(upstream).await else { return };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let upload = async {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    // A request line split across two reads is still seen: keep the tail.
+                    let mut tail: Vec<u8> = Vec::new();
+                    loop {
+                        let n = match client_read.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let mut window = std::mem::take(&mut tail);
+                        window.extend_from_slice(&buf[..n]);
+                        let seen = window.windows(7).filter(|w| w == b"POST / ").count() as u64;
+                        requests.fetch_add(seen, std::sync::atomic::Ordering::SeqCst);
+                        tail = window[window.len().saturating_sub(6)..].to_vec();
+                        if server_write.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = server_write.shutdown().await;
+                };
+                let download = async {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                    let _ = client_write.shutdown().await;
+                };
+                tokio::join!(upload, download);
+            });
+        }
+    });
+    relay
+}
