@@ -4,12 +4,17 @@
 //! API/route/stage fixture a deployment needs, the provider binary launched the way the engine
 //! launches it, Struct/JSON conversion, and condition polling instead of fixed sleeps.
 //! - [`e2e`]: throwaway Pulumi projects driven with the real CLI (`make tools`).
+//! - [`rpc`]: a stand-in for the engine's Engine service, and a client of a launched provider.
+//! - [`net`]: a TLS front with a test CA, an HTTP CONNECT proxy, a request-counting relay.
+//! - [`dynamo`]: moto's DynamoDB server on a free port, and the `quotaTable` table.
 //! - `src/bin/bench.rs`: `make bench`.
 //!
-//! Tests (`tests/`): `emulator_sdk` (the emulator through aws-sdk-apigatewayv2), `provider_rpc`
-//! (the provider binary over gRPC, faults, quotas, cancellation), `e2e_pulumi` (YAML programs
-//! through the CLI; with `E2E_REAL_AWS=1` against a real account), `e2e_projects` (the TypeScript,
-//! Python and Go examples as ordinary projects run by their language hosts, and `pulumi import`).
+//! Tests (`tests/`): `emulator_sdk` (the emulator, STS included, through the AWS SDK),
+//! `provider_rpc` (the provider binary over gRPC, faults, quotas, cancellation), `shared_quota`
+//! (processes sharing the quota through `quotaTable`), `e2e_pulumi` (YAML programs through the
+//! CLI; with `E2E_REAL_AWS=1` against a real account), `e2e_projects` (the TypeScript, Python
+//! and Go examples as ordinary projects run by their language hosts, and `pulumi import`),
+//! `e2e_config` (roles, web identity, account guards, proxies and CAs through the CLI).
 
 use apigatewayv2_emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, RunningEmulator, Settings};
 use aws_sdk_apigatewayv2::Client;

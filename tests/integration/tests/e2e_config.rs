@@ -4,6 +4,7 @@
 //! proxy, a private CA, and bad configuration. Emulator-only (they configure its roles).
 
 use integration_tests::e2e::{Project, Target};
+use integration_tests::emulator::faults::{FaultKind, FaultRule};
 use integration_tests::emulator::{DEFAULT_ACCOUNT, RoleConfig};
 use integration_tests::net::{connect_proxy, tls_front};
 use integration_tests::*;
@@ -59,8 +60,9 @@ fn oidc_token(issuer: &str) -> String {
 }
 
 /// A chain from account A's keys through account B's role into account C's deploys there: the
-/// deployment is created by account C (its quota, its account), through two AssumeRole calls,
-/// and `allowedAccountIds` accepts C. The state keeps the web of roles, not their credentials.
+/// deployment is created by account C (its quota, its account), through two AssumeRole calls
+/// (the first throttled twice, and retried), and `allowedAccountIds` accepts C. The state keeps
+/// the roles, not their credentials.
 #[test]
 fn assume_role_chain_deploys_into_the_last_roles_account() {
     let t = Target::new("cfg-chain");
@@ -76,7 +78,15 @@ fn assume_role_chain_deploys_into_the_last_roles_account() {
     set_path(&p, "aws-apigatewayv2:assumeRoles[1].roleArn", ROLE_C);
     set_path(&p, "aws-apigatewayv2:assumeRoles[1].duration", "30m");
     set_path(&p, "aws-apigatewayv2:allowedAccountIds[0]", "333333333333");
+    // STS throttling (the emulator's fault switch) is retried like any throttle.
+    em.emulator.add_fault(FaultRule {
+        operation: "AssumeRole".into(),
+        kind: FaultKind::Status { status: 429 },
+        count: Some(2),
+        probability: 1.0,
+    });
     p.ok(&["up", "--yes"]);
+    assert_eq!(em.emulator.stats()["AssumeRole"]["400"], 2, "{}", em.emulator.stats());
     assert_eq!(p.outputs()["status"], "DEPLOYED");
     let by_account = em.emulator.creates_by_account();
     assert_eq!(by_account.get("333333333333"), Some(&1), "{by_account:?}");
@@ -93,7 +103,8 @@ fn assume_role_chain_deploys_into_the_last_roles_account() {
 
 /// `assumeRoleWithWebIdentity` with a token file deploys into the role's account with no keys
 /// anywhere; so do the standard AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE variables through
-/// the default chain (with AWS_ENDPOINT_URL_STS pointing the chain at the emulator).
+/// the default chain (with AWS_ENDPOINT_URL_STS pointing the chain at the emulator), and an
+/// inline token set as plain config, which the state keeps as a secret.
 #[test]
 fn web_identity_from_a_token_file() {
     let t = Target::new("cfg-web");
@@ -129,6 +140,29 @@ fn web_identity_from_a_token_file() {
     let p = t.configure(Project::new("cfg-web-env", PROGRAM, &standard));
     p.ok(&["up", "--yes"]);
     assert_eq!(em.emulator.creates_by_account().get("222222222222"), Some(&2));
+    p.ok(&["destroy", "--yes"]);
+
+    // An inline token set as plain config is still kept secret: CheckConfig marks it.
+    let token = oidc_token(ISSUER);
+    let p = t.configure(Project::new("cfg-web-inline", PROGRAM, &keyless));
+    p.config("aws-apigatewayv2:endpoints", &format!("[{{\"sts\": \"{}\"}}]", em.url));
+    set_path(&p, "aws-apigatewayv2:assumeRoleWithWebIdentity.roleArn", ROLE_B);
+    p.ok(&[
+        "config",
+        "set",
+        "--path",
+        "--plaintext",
+        "aws-apigatewayv2:assumeRoleWithWebIdentity.webIdentityToken",
+        &token,
+    ]);
+    p.ok(&["up", "--yes"]);
+    assert_eq!(em.emulator.creates_by_account().get("222222222222"), Some(&3));
+    let state = p.export();
+    assert!(!state.contains(&token), "the token is in the state in clear");
+    assert!(
+        state.contains("4dabf18193072939515e22adb298388d"),
+        "a secret marker is in the state"
+    );
     p.ok(&["destroy", "--yes"]);
 }
 

@@ -328,11 +328,15 @@ fn main() {
             json!({"createDeploymentIntervalMs": 0, "callsPerSecond": 100000, "callBurst": 100000}),
         ));
         let idle = kib(proc_.child.id(), "VmRSS:") / 1024.0;
+        let (anon, file) = (
+            kib(proc_.child.id(), "RssAnon:") / 1024.0,
+            kib(proc_.child.id(), "RssFile:") / 1024.0,
+        );
         row(
             &mut rows,
             "RSS idle after Configure",
             "12 MiB",
-            format!("{idle:.1} MiB"),
+            format!("{idle:.1} MiB ({anon:.1} heap and stacks, {file:.1} mapped binary and libraries)"),
             Some(idle <= 12.0),
         );
         let (_, failed) = rt.block_on(creates(&c, &f.api_id, 100));
