@@ -306,30 +306,9 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
     }
     let quota_table = match (table, &account) {
         (Some(table), Some(account)) => {
-            let table_region = props.str(CFG_QUOTA_TABLE_REGION).unwrap_or(&region).to_string();
             let dynamodb_endpoint = endpoint_of(props, EP_DYNAMODB);
-            // Short timeouts and a few retries: a table that does not answer soon is paced
-            // around (see sharedquota), not waited for.
-            let mut b = aws_sdk_dynamodb::config::Builder::from(&sdk_config)
-                .region(Region::new(table_region.clone()))
-                .retry_config(RetryConfig::standard().with_max_attempts(4))
-                .timeout_config(
-                    aws_config::timeout::TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(2))
-                        .operation_attempt_timeout(Duration::from_secs(3))
-                        .build(),
-                );
-            b.set_endpoint_url(dynamodb_endpoint.map(str::to_string));
-            if let Some(h) = http_client(is_https(dynamodb_endpoint))? {
-                b = b.http_client(h);
-            }
-            let client = aws_sdk_dynamodb::Client::from_conf(b.build());
-            crate::sharedquota::check_table(&client, table, &table_region).await?;
-            Some(crate::sharedquota::TableSettings {
-                client,
-                table: table.to_string(),
-                key: format!("{account}#{region}#CreateDeployment"),
-            })
+            let http = http_client(is_https(dynamodb_endpoint))?;
+            Some(quota_table(props, &sdk_config, table, account, &region, http).await?)
         }
         _ => None,
     };
@@ -350,6 +329,41 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
         quota_key,
         warnings,
         quota_table,
+    })
+}
+
+/// The `quotaTable` client and item for `account` and `region`, once the table is found fit.
+async fn quota_table(
+    props: &Props,
+    sdk_config: &aws_config::SdkConfig,
+    table: &str,
+    account: &str,
+    region: &str,
+    http: Option<aws_smithy_runtime_api::client::http::SharedHttpClient>,
+) -> Result<crate::sharedquota::TableSettings, String> {
+    let table_region = props.str(CFG_QUOTA_TABLE_REGION).unwrap_or(region).to_string();
+    // Short timeouts and a few retries: a table that does not answer soon is paced around (see
+    // sharedquota), not waited for.
+    let mut b = aws_sdk_dynamodb::config::Builder::from(sdk_config)
+        .region(Region::new(table_region.clone()))
+        .retry_config(RetryConfig::standard().with_max_attempts(4))
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(Duration::from_secs(3))
+                .build(),
+        );
+    // Unset, this also drops the API Gateway endpoint the shared configuration carries.
+    b.set_endpoint_url(endpoint_of(props, EP_DYNAMODB).map(str::to_string));
+    if let Some(h) = http {
+        b = b.http_client(h);
+    }
+    let client = aws_sdk_dynamodb::Client::from_conf(b.build());
+    crate::sharedquota::check_table(&client, table, &table_region).await?;
+    Ok(crate::sharedquota::TableSettings {
+        client,
+        table: table.to_string(),
+        key: format!("{account}#{region}#CreateDeployment"),
     })
 }
 
