@@ -25,6 +25,10 @@
 //! A skew beyond the tolerance can only make a process call early after a quiet spell: AWS then
 //! answers 429, and the call is retried like any throttled call.
 //!
+//! Cost: a process whose own write is still the latest follows its own slot exactly, without a
+//! read; a write refused for a newer one returns that one (no read either). Measured with four
+//! processes: about 2.7 table calls per CreateDeployment.
+//!
 //! When the table cannot be reached (after the SDK's retries, which also absorb its throttling),
 //! the process paces locally, says so once through the engine, and tries the table again later:
 //! the table never fails a deployment by itself.
