@@ -164,8 +164,10 @@ impl Project {
         run
     }
 
+    /// `pulumi config set --plaintext`: the CLI refuses values it guesses are secrets (random
+    /// ids and paths can look like one) unless told they are plain.
     pub fn config(&self, key: &str, value: &str) {
-        self.ok(&["config", "set", key, value]);
+        self.ok(&["config", "set", "--plaintext", key, value]);
     }
 
     /// The stack's outputs as JSON.

@@ -26,9 +26,10 @@ fn role(arn: &str, external_id: Option<&str>, issuer: Option<&str>) -> RoleConfi
     }
 }
 
-/// `pulumi config set --path <key> <value>`.
+/// `pulumi config set --path --plaintext <key> <value>`: plain config, as users set it (the CLI
+/// guesses at secrets from the value's look, and some paths and tokens look like one).
 fn set_path(p: &Project, key: &str, value: &str) {
-    p.ok(&["config", "set", "--path", key, value]);
+    p.ok(&["config", "set", "--path", "--plaintext", key, value]);
 }
 
 /// The emulator's count of responses to `op`, whatever their status.
@@ -147,14 +148,7 @@ fn web_identity_from_a_token_file() {
     let p = t.configure(Project::new("cfg-web-inline", PROGRAM, &keyless));
     p.config("aws-apigatewayv2:endpoints", &format!("[{{\"sts\": \"{}\"}}]", em.url));
     set_path(&p, "aws-apigatewayv2:assumeRoleWithWebIdentity.roleArn", ROLE_B);
-    p.ok(&[
-        "config",
-        "set",
-        "--path",
-        "--plaintext",
-        "aws-apigatewayv2:assumeRoleWithWebIdentity.webIdentityToken",
-        &token,
-    ]);
+    set_path(&p, "aws-apigatewayv2:assumeRoleWithWebIdentity.webIdentityToken", &token);
     p.ok(&["up", "--yes"]);
     assert_eq!(em.emulator.creates_by_account().get("222222222222"), Some(&3));
     let state = p.export();
