@@ -63,11 +63,21 @@ impl RoleSpec {
 }
 
 /// Where the web identity token comes from.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum TokenSource {
     Inline(String),
     /// Read again at every renewal: CI systems rotate the file.
     File(String),
+}
+
+/// The token is a credential: a debug print names its source, never its text.
+impl std::fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::Inline(_) => f.write_str("Inline(** redacted **)"),
+            TokenSource::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
 }
 
 /// AssumeRoleWithWebIdentity, as configured.
@@ -355,6 +365,13 @@ mod tests {
         assert!(e.contains("222222222222") && e.contains("111111111111, 333333333333"), "{e}");
         let e = guard_account("222222222222", "arn:x", &[], &a(&["222222222222"])).unwrap_err();
         assert!(e.contains("forbiddenAccountIds (222222222222)"), "{e}");
+    }
+
+    /// An inline web identity token never shows in a debug print.
+    #[test]
+    fn token_is_redacted() {
+        let shown = format!("{:?}", TokenSource::Inline("eyJ.secret.sig".into()));
+        assert!(!shown.contains("secret"), "{shown}");
     }
 
     /// A role's account comes from its ARN.
