@@ -165,7 +165,7 @@ pub fn installation_page() -> String {
          ```sh\npulumi plugin install resource {PACKAGE} {VERSION} --file {archive}\n```\n\n\
          `make dist` in the provider's repository builds that archive.\n\n"
     );
-    md.push_str("## Credentials\n\nThe provider uses the standard AWS credential chain (environment variables, the shared config and credentials files with `profile`, container and instance roles), or static keys from the configuration below. It needs `apigateway:GET`, `apigateway:POST` and `apigateway:DELETE` (and `apigateway:PATCH` for `stageName` and description updates) on the APIs it deploys.\n\n");
+    md.push_str("## Credentials\n\nThe provider uses the standard AWS credential chain (environment variables, the shared config and credentials files with `profile`, container and instance roles), or static keys from the configuration below. It needs `apigateway:GET`, `apigateway:POST` and `apigateway:DELETE` (and `apigateway:PATCH` for `stageName` and description updates) on the APIs it deploys. `allowedAccountIds`, `forbiddenAccountIds` and `quotaTable` also need `sts:GetCallerIdentity`; `quotaTable` needs `dynamodb:DescribeTable`, `dynamodb:GetItem` and `dynamodb:PutItem` on its table (key `pk`, a string); `assumeRoles` needs `sts:AssumeRole` on each role, from the credentials before it.\n\n");
     let _ = write!(
         md,
         "## Configuration\n\nSet keys with `pulumi config set {PACKAGE}:<key> <value>` (`--secret` for secrets), \
