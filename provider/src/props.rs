@@ -342,57 +342,34 @@ fn decode_field(field: &Field, path: &str, v: &Value, secret: &mut bool, failure
                 failures.push(wrong("a map of strings"));
                 return None;
             };
-            let mut map = BTreeMap::new();
-            let mut unknown = false;
             let before = failures.len();
-            for (key, value) in &s.fields {
+            for key in s.fields.keys().filter(|k| *k == SIG_KEY) {
+                // Encoded back, such a map would read as a secret or output marker.
                 let path = map_key_path(path, key);
-                if key == SIG_KEY {
-                    // Encoded back, such a map would read as a secret or output marker.
-                    failures.push(Failure::new(
-                        &path,
-                        format!("{path}: this key is reserved by the Pulumi wire format"),
-                    ));
-                    continue;
-                }
-                match string_item(value, &path, secret, failures) {
-                    Some(Slot::Known(Val::Str(text))) => {
-                        map.insert(key.clone(), text);
-                    }
-                    Some(_) => unknown = true,
-                    None => {}
-                }
+                failures.push(Failure::new(
+                    &path,
+                    format!("{path}: this key is reserved by the Pulumi wire format"),
+                ));
             }
+            let items = s
+                .fields
+                .iter()
+                .filter(|(k, _)| *k != SIG_KEY)
+                .map(|(k, v)| (k.clone(), map_key_path(path, k), v));
+            let strings = strings(items, secret, failures);
             if failures.len() > before {
-                None
-            } else if unknown {
-                Some(Slot::Unknown)
-            } else {
-                Some(Slot::Known(Val::Map(map)))
+                return None;
             }
+            strings.map(|s| s.map_or(Slot::Unknown, |kv| Slot::Known(Val::Map(kv.into_iter().collect()))))
         }
         Kind::StringList => {
             let Some(PbKind::ListValue(l)) = kind else {
                 failures.push(wrong("a list of strings"));
                 return None;
             };
-            let before = failures.len();
-            let mut items = Vec::new();
-            let mut unknown = false;
-            for (i, value) in l.values.iter().enumerate() {
-                match string_item(value, &format!("{path}[{i}]"), secret, failures) {
-                    Some(Slot::Known(Val::Str(text))) => items.push(text),
-                    Some(_) => unknown = true,
-                    None => {}
-                }
-            }
-            if failures.len() > before {
-                None
-            } else if unknown {
-                Some(Slot::Unknown)
-            } else {
-                Some(Slot::Known(Val::List(items)))
-            }
+            let items = l.values.iter().enumerate().map(|(i, v)| ((), format!("{path}[{i}]"), v));
+            strings(items, secret, failures)
+                .map(|s| s.map_or(Slot::Unknown, |l| Slot::Known(Val::List(l.into_iter().map(|((), v)| v).collect()))))
         }
         Kind::Object(decl) => {
             let Some(PbKind::StructValue(s)) = kind else {
@@ -418,6 +395,30 @@ fn decode_field(field: &Field, path: &str, v: &Value, secret: &mut bool, failure
             }
             (failures.len() == before).then_some(Slot::Known(Val::Objects(items)))
         }
+    }
+}
+
+/// The strings of a map or list, each `(key, path, value)`: `None` when any failed (reported),
+/// `Some(None)` when any is unknown, else every key with its text.
+fn strings<'v, K>(
+    items: impl Iterator<Item = (K, String, &'v Value)>,
+    secret: &mut bool,
+    failures: &mut Vec<Failure>,
+) -> Option<Option<Vec<(K, String)>>> {
+    let before = failures.len();
+    let mut out = Vec::new();
+    let mut unknown = false;
+    for (key, path, value) in items {
+        match string_item(value, &path, secret, failures) {
+            Some(Slot::Known(Val::Str(text))) => out.push((key, text)),
+            Some(_) => unknown = true,
+            None => {}
+        }
+    }
+    if failures.len() > before {
+        None
+    } else {
+        Some((!unknown).then_some(out))
     }
 }
 

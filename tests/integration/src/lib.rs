@@ -197,6 +197,15 @@ fn fastish_id() -> u128 {
         .unwrap_or(0)
 }
 
+/// An OIDC token from `issuer` as CI systems issue them, unsigned: the emulator's STS reads its
+/// claims (`iss` decides the trust) and does not check the signature.
+pub fn oidc_token(issuer: &str) -> String {
+    use base64::Engine as _;
+    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims = serde_json::json!({"iss": issuer, "sub": "repo:example/app:ref:refs/heads/main", "aud": "sts.amazonaws.com"});
+    format!("{}.{}.c2ln", enc.encode(br#"{"alg":"RS256"}"#), enc.encode(claims.to_string()))
+}
+
 /// JSON to a protobuf Struct, for building RPC requests.
 pub fn to_struct(v: serde_json::Value) -> prost_types::Struct {
     match to_value(v).kind {

@@ -67,3 +67,35 @@ pub async fn connect(port: u16) -> ResourceProviderClient<Channel> {
         .await
         .expect("connect to provider")
 }
+
+/// The engine's start of a provider's life: Handshake (naming `engine` when there is one), then
+/// CheckConfig of `cfg` (which must pass) and Configure with what it returned. `Err` is
+/// Configure's refusal.
+pub async fn configure(
+    rpc: &mut ResourceProviderClient<Channel>,
+    engine: Option<&str>,
+    cfg: serde_json::Value,
+) -> Result<rpc::ConfigureResponse, tonic::Status> {
+    rpc.handshake(rpc::ProviderHandshakeRequest {
+        engine_address: engine.unwrap_or_default().to_string(),
+        ..Default::default()
+    })
+    .await?;
+    let checked = rpc
+        .check_config(rpc::CheckRequest {
+            urn: "urn:pulumi:dev::proj::pulumi:providers:aws-apigatewayv2::default".into(),
+            news: Some(crate::to_struct(cfg)),
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    assert!(checked.failures.is_empty(), "CheckConfig: {:?}", checked.failures);
+    rpc.configure(rpc::ConfigureRequest {
+        args: checked.inputs,
+        accept_secrets: true,
+        accept_resources: true,
+        ..Default::default()
+    })
+    .await
+    .map(|r| r.into_inner())
+}

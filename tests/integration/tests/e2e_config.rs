@@ -52,14 +52,6 @@ fn api_gateway_calls(t: &Target) -> u64 {
         .unwrap_or(0)
 }
 
-/// An OIDC token as CI systems issue them (the emulator reads, not verifies, its claims).
-fn oidc_token(issuer: &str) -> String {
-    use base64::Engine as _;
-    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let claims = serde_json::json!({"iss": issuer, "sub": "repo:example/app:ref:refs/heads/main", "aud": "sts.amazonaws.com"});
-    format!("{}.{}.c2ln", enc.encode(br#"{"alg":"RS256"}"#), enc.encode(claims.to_string()))
-}
-
 /// A chain from account A's keys through account B's role into account C's deploys there: the
 /// deployment is created by account C (its quota, its account), through two AssumeRole calls
 /// (the first throttled twice, and retried), and `allowedAccountIds` accepts C. The state keeps

@@ -546,30 +546,18 @@ async fn sts_sessions_work_in_their_account() {
     assert_eq!((by_account["111111111111"], by_account["222222222222"]), (1, 1));
 
     // Web identity: a token from the trusted issuer works, another issuer's does not.
-    let token = |iss: &str| {
-        use base64::Engine as _;
-        let claims = serde_json::json!({"iss": iss, "sub": "repo:x", "aud": "sts.amazonaws.com"});
-        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!("{}.{}.sig", enc.encode(b"{}"), enc.encode(claims.to_string()))
-    };
     let anonymous = sts_client(&em.url, Credentials::new("unused", "unused", None, None, "none"));
-    let ok = anonymous
-        .assume_role_with_web_identity()
-        .role_arn(role_b)
-        .role_session_name("gh")
-        .web_identity_token(token("https://token.actions.example"))
-        .send()
-        .await
-        .unwrap();
+    let with_token_from = |issuer: &str| {
+        anonymous
+            .assume_role_with_web_identity()
+            .role_arn(role_b)
+            .role_session_name("gh")
+            .web_identity_token(oidc_token(issuer))
+            .send()
+    };
+    let ok = with_token_from("https://token.actions.example").await.unwrap();
     assert_eq!(ok.provider(), Some("token.actions.example"));
-    let err = anonymous
-        .assume_role_with_web_identity()
-        .role_arn(role_b)
-        .role_session_name("gh")
-        .web_identity_token(token("https://evil.example"))
-        .send()
-        .await
-        .unwrap_err();
+    let err = with_token_from("https://evil.example").await.unwrap_err();
     assert_eq!(code(&err), "AccessDenied");
 
     // Issued credentials stop working at their expiry.

@@ -2,7 +2,7 @@
 
 use integration_tests::emulator::faults::{FaultKind, FaultRule};
 use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Settings};
-use integration_tests::rpc::{FakeEngine, connect, start_engine};
+use integration_tests::rpc::{FakeEngine, configure, connect, start_engine};
 use integration_tests::*;
 use prost::Message;
 use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
@@ -38,36 +38,11 @@ async fn harness_with(settings: Settings, extra: Value) -> Harness {
     let (engine, engine_addr) = start_engine().await;
     let provider = ProviderProcess::start(&["--logtostderr", "-v=9", &engine_addr], &[]);
     let mut rpc = connect(provider.port).await;
-    rpc.handshake(rpc::ProviderHandshakeRequest {
-        engine_address: engine_addr.clone(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
     let mut cfg = config(&em.url);
     for (k, v) in extra.as_object().into_iter().flatten() {
         cfg[k] = v.clone();
     }
-    let checked = rpc
-        .check_config(rpc::CheckRequest {
-            urn: "urn:pulumi:dev::proj::pulumi:providers:aws-apigatewayv2::default".into(),
-            news: Some(to_struct(cfg)),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(checked.failures.is_empty(), "{:?}", checked.failures);
-    let resp = rpc
-        .configure(rpc::ConfigureRequest {
-            args: checked.inputs,
-            accept_secrets: true,
-            accept_resources: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = configure(&mut rpc, Some(&engine_addr), cfg).await.unwrap();
     assert!(resp.accept_secrets && resp.supports_preview && resp.accept_resources);
     Harness {
         em,

@@ -4,7 +4,7 @@
 
 use integration_tests::dynamo::{Moto, create_quota_table, start_moto};
 use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT, DEFAULT_SECRET_KEY, RunningEmulator, Settings};
-use integration_tests::rpc::{FakeEngine, connect, start_engine};
+use integration_tests::rpc::{FakeEngine, configure, connect, start_engine};
 use integration_tests::*;
 use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
 use rpc::resource_provider_client::ResourceProviderClient;
@@ -58,22 +58,7 @@ impl Fleet {
         let (engine, engine_addr) = start_engine().await;
         let process = ProviderProcess::start(&[&engine_addr], env);
         let mut rpc = connect(process.port).await;
-        let checked = rpc
-            .check_config(rpc::CheckRequest {
-                urn: "urn:pulumi:dev::proj::pulumi:providers:aws-apigatewayv2::default".into(),
-                news: Some(to_struct(cfg)),
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        assert!(checked.failures.is_empty(), "{:?}", checked.failures);
-        rpc.configure(rpc::ConfigureRequest {
-            args: checked.inputs,
-            accept_secrets: true,
-            accept_resources: true,
-            ..Default::default()
-        })
-        .await?;
+        configure(&mut rpc, Some(&engine_addr), cfg).await?;
         Ok(Member { process, rpc, engine })
     }
 

@@ -73,22 +73,24 @@ fn kib(pid: u32, key: &str) -> f64 {
 /// A provider process configured for the emulator at `url` with `extra` config.
 async fn configured(url: &str, extra: Value) -> (ProviderProcess, ResourceProviderClient<tonic::transport::Channel>) {
     let p = ProviderProcess::start(&[], &[]);
-    let mut c = ResourceProviderClient::connect(format!("http://127.0.0.1:{}", p.port))
-        .await
-        .unwrap();
+    let mut c = integration_tests::rpc::connect(p.port).await;
     let mut cfg = json!({"region": "us-east-1", "accessKey": emulator::DEFAULT_ACCESS_KEY, "secretKey": emulator::DEFAULT_SECRET_KEY, "endpoint": url});
     for (k, v) in extra.as_object().unwrap() {
         cfg[k] = v.clone();
     }
-    c.handshake(rpc::ProviderHandshakeRequest::default()).await.unwrap();
-    c.configure(rpc::ConfigureRequest {
-        args: Some(to_struct(cfg)),
-        accept_secrets: true,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    integration_tests::rpc::configure(&mut c, None, cfg).await.unwrap();
     (p, c)
+}
+
+/// An emulator enforcing AWS's quotas at `scale`, with an API, route and stage named `name`.
+async fn at_aws_quota(scale: f64, name: &str) -> (emulator::RunningEmulator, Fixture) {
+    let em = start_emulator(emulator::Settings {
+        time_scale: scale,
+        ..emulator::Settings::default()
+    })
+    .await;
+    let f = fixture(&client(&em.url), name).await;
+    (em, f)
 }
 
 /// `n` parallel Creates; returns (wall time, failures).
@@ -363,11 +365,7 @@ fn main() {
         let n = 30;
         let floor = n as f64 * interval;
         for (label, limiter) in [("limiter on", true), ("limiter off: retries only, as a bridged provider", false)] {
-            let em = rt.block_on(start_emulator(emulator::Settings {
-                time_scale: scale,
-                ..emulator::Settings::default()
-            }));
-            let f = rt.block_on(fixture(&client(&em.url), "bench-bulk"));
+            let (em, f) = rt.block_on(at_aws_quota(scale, "bench-bulk"));
             let cfg = json!({"rateLimiting": limiter, "callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": (interval * 1000.0) as i64});
             let (_p, c) = rt.block_on(configured(&em.url, cfg));
             let (took, failed) = rt.block_on(creates(&c, &f.api_id, n));
@@ -385,11 +383,7 @@ fn main() {
     // 5. End to end: pulumi up of 30 deployments vs 1, same emulator quota.
     if run(5) {
         for count in [30usize, 1] {
-            let em = rt.block_on(start_emulator(emulator::Settings {
-                time_scale: scale,
-                ..emulator::Settings::default()
-            }));
-            let f = rt.block_on(fixture(&client(&em.url), "bench-e2e"));
+            let (em, f) = rt.block_on(at_aws_quota(scale, "bench-e2e"));
             let env = [
                 ("AWS_ACCESS_KEY_ID", emulator::DEFAULT_ACCESS_KEY),
                 ("AWS_SECRET_ACCESS_KEY", emulator::DEFAULT_SECRET_KEY),
@@ -451,11 +445,7 @@ fn main() {
         let total = processes * each;
         let floor = total as f64 * interval;
         for (label, table) in [("quotaTable", true), ("no table: each process paces alone", false)] {
-            let em = rt.block_on(start_emulator(emulator::Settings {
-                time_scale: scale,
-                ..emulator::Settings::default()
-            }));
-            let f = rt.block_on(fixture(&client(&em.url), "bench-shared"));
+            let (em, f) = rt.block_on(at_aws_quota(scale, "bench-shared"));
             let mut cfg = json!({"callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": (interval * 1000.0) as i64,
             "maxRetries": 25, "endpoints": [{"sts": em.url, "dynamodb": format!("http://{}", relay.addr)}]});
             if table {
