@@ -7,6 +7,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use prost_types::Struct;
 
 use std::time::Duration;
@@ -203,12 +204,19 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
         ));
     }
     let is_https = |e: Option<&str>| e.is_none_or(|e| e.starts_with("https://"));
-    let http_client = |https: bool| {
-        if insecure {
-            crate::transport::insecure_client(&transport, https).map(Some)
-        } else {
-            transport.http_client(https)
+    // One HTTP client per scheme, shared by the API Gateway, STS and DynamoDB clients.
+    let clients: [std::sync::OnceLock<Option<SharedHttpClient>>; 2] = Default::default();
+    let http_client = |https: bool| -> Result<Option<SharedHttpClient>, String> {
+        let cell = &clients[usize::from(https)];
+        if let Some(client) = cell.get() {
+            return Ok(client.clone());
         }
+        let client = if insecure {
+            crate::transport::insecure_client(&transport, https).map(Some)?
+        } else {
+            transport.http_client(https)?
+        };
+        Ok(cell.get_or_init(|| client).clone())
     };
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
@@ -339,7 +347,7 @@ async fn quota_table(
     table: &str,
     account: &str,
     region: &str,
-    http: Option<aws_smithy_runtime_api::client::http::SharedHttpClient>,
+    http: Option<SharedHttpClient>,
 ) -> Result<crate::sharedquota::TableSettings, String> {
     let table_region = props.str(CFG_QUOTA_TABLE_REGION).unwrap_or(region).to_string();
     // Short timeouts and a few retries: a table that does not answer soon is paced around (see

@@ -60,10 +60,6 @@ impl Transport {
         })
     }
 
-    fn is_default(&self) -> bool {
-        self.http_proxy.is_none() && self.https_proxy.is_none() && self.no_proxy.is_none() && self.ca_bundle.is_none()
-    }
-
     /// The proxy for requests to an endpoint of this scheme: the key, else the standard
     /// environment variables, as pulumi-aws reads them.
     fn proxy(&self, https: bool) -> Result<ProxyConfig, String> {
@@ -98,13 +94,10 @@ impl Transport {
 
     /// An HTTP client for endpoints of this scheme, or None for the SDK's default one.
     pub fn http_client(&self, https: bool) -> Result<Option<SharedHttpClient>, String> {
-        let proxy_env_set = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
-        if self.is_default() && !proxy_env_set {
+        let proxy = self.proxy(https)?;
+        if proxy.is_disabled() && self.ca_bundle.is_none() {
             return Ok(None);
         }
-        let proxy = self.proxy(https)?;
         let mut trust = TrustStore::default();
         if let Some((_, pem)) = &self.ca_bundle {
             trust = trust.with_pem_certificate(pem.clone());
