@@ -168,7 +168,8 @@ impl Op {
     }
 }
 
-fn request_id() -> String {
+/// A request id in AWS's form, for the `x-amzn-requestid` header and STS's RequestId.
+pub(crate) fn request_id() -> String {
     let hex = |n: usize| (0..n).map(|_| fastrand::alphanumeric().to_ascii_lowercase()).collect::<String>();
     format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
 }

@@ -15,6 +15,7 @@ use axum::response::Response;
 use std::time::{Duration, SystemTime};
 
 use crate::faults::FaultKind;
+use crate::http::request_id;
 use crate::sigv4::{self, AuthError, Principal, SignedRequest};
 use crate::{Emulator, RoleConfig};
 
@@ -74,11 +75,6 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&apos;")
-}
-
-fn request_id() -> String {
-    let hex = |n: usize| (0..n).map(|_| fastrand::alphanumeric().to_ascii_lowercase()).collect::<String>();
-    format!("{}-{}-{}-{}-{}", hex(8), hex(4), hex(4), hex(4), hex(12))
 }
 
 fn xml_response(status: u16, body: String) -> Response {
