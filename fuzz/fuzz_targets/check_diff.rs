@@ -6,9 +6,11 @@
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use prost_types::Struct;
-use provider::props::{self, Strictness};
-use provider::resource::{CONFIG, DEPLOYMENT};
-use provider::{check, config, diff};
+use provider::decl::props::{self, Strictness};
+use provider::config::keys::CONFIG;
+use provider::resources::deployment::DEPLOYMENT;
+use provider::config;
+use provider::decl::{check, diff};
 
 fuzz_target!(|data: &[u8]| {
     let (left, right) = data.split_at(data.len() / 2);

@@ -3,9 +3,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use prost_types::{Struct, Value, value::Kind};
+use provider::decl::props::{self, Strictness};
 use provider::engine::EngineLog;
-use provider::props::{self, Strictness};
-use provider::resource::DEPLOYMENT;
+use provider::resources::deployment::DEPLOYMENT;
 use provider::server::Provider;
 use pulumi_gestalt_proto::pulumi::pulumirpc::{CheckRequest, DiffRequest, GetSchemaRequest, resource_provider_server::ResourceProvider};
 use std::hint::black_box;

@@ -1,36 +1,24 @@
-//! The aws-apigatewayv2 Pulumi provider: one resource, `aws-apigatewayv2:index:Deployment`.
+//! The aws-apigatewayv2 Pulumi provider. Modules, from the bottom up (each uses only those above
+//! it in this list):
 //!
-//! Modules, from the declaration outwards:
-//! - [`resource`]: the single declaration of the Deployment's fields and of the provider config.
-//! - [`props`]: the protocol edge for values: Struct <-> typed properties, unknowns and secrets.
-//! - [`check`]: validation rules derived from the declaration (CheckFailures, not errors).
-//! - [`diff`]: change and replacement detection derived from the declaration.
-//! - [`schema`]: the package schema generated from the declaration (schema.json).
-//! - [`config`]: provider configuration rules and the AWS client built from them.
-//! - [`auth`]: assumed roles, web identity and the account check of the configuration.
-//! - [`transport`]: the HTTP client for proxies, extra CA certificates and `insecure`.
-//! - [`limiter`]: pacing of AWS calls to API Gateway's quotas, shared per account and region.
-//! - [`sharedquota`]: the CreateDeployment quota shared by many processes through DynamoDB.
-//! - [`cloud`]: API Gateway v2 calls with retries, AWS errors, the wait for DEPLOYED.
-//! - [`apiconfig`]: reads of the API's routes, integrations, authorizers, models and responses.
-//! - [`fingerprint`]: their canonical form, hash, and the naming of what changed.
-//! - [`deployment`]: the Deployment's create/read/update/delete/diff on typed properties.
+//! - [`decl`]: the declaration language (fields, kinds, rules), with [`decl::props`] (the only
+//!   place that knows Pulumi's value sentinels), [`decl::check`] and [`decl::diff`].
+//! - [`error`]: AWS errors classified, errors as sentences, the lifecycle's domain errors.
 //! - [`engine`]: user-visible messages through the engine's Log RPC.
-//! - [`server`]: the ResourceProvider gRPC service tying it together.
+//! - [`apigw`]: API Gateway v2: call machinery with pacing and retries, deployment calls and the
+//!   wait, API-configuration reads and their fingerprint, the limiter and the shared quota.
+//! - [`config`]: the provider configuration's keys, CheckConfig's rules, and Configure's steps
+//!   that build the clients (credentials in [`config::auth`], HTTP in [`config::transport`]).
+//! - [`resources`]: the registry of resources, each a declaration plus a typed lifecycle
+//!   ([`resources::deployment`]).
+//! - [`schema`]: schema.json, generated from the registry and the configuration.
+//! - [`server`]: the gRPC edge: decodes requests, dispatches by type token, maps errors to codes.
 
-pub mod apiconfig;
-pub mod auth;
-pub mod check;
-pub mod cloud;
+pub mod apigw;
 pub mod config;
-pub mod deployment;
-pub mod diff;
+pub mod decl;
 pub mod engine;
-pub mod fingerprint;
-pub mod limiter;
-pub mod props;
-pub mod resource;
+pub mod error;
+pub mod resources;
 pub mod schema;
 pub mod server;
-pub mod sharedquota;
-pub mod transport;

@@ -1,16 +1,18 @@
-//! The Pulumi package schema, generated from the declarations in [`crate::resource`]. `sdk-gen`
-//! writes it to schema.json; the provider serves the committed copy, embedded at build time, and a
-//! test holds the two equal.
+//! The Pulumi package schema, generated from the registry ([`crate::resources`]) and the
+//! configuration's declaration ([`crate::config::keys`]). `sdk-gen` writes it to schema.json; the
+//! provider serves the committed copy, embedded at build time, and a test holds the two equal.
 
 use serde_json::{Map, Value, json};
 
-use crate::resource::{CONFIG, DEPLOYMENT, Field, Kind, ObjectDecl, PACKAGE, ResourceDecl, Role, VERSION};
+use crate::config::keys::CONFIG;
+use crate::decl::{Field, Kind, ObjectDecl, PACKAGE, ResourceDecl, Role, VERSION};
+use crate::resources;
 
 /// schema.json as committed, served by GetSchema.
 pub const EMBEDDED: &str = include_str!("../../schema.json");
 
 /// Where a property sits: config variables and provider inputs name their object types apart,
-/// as pulumi-aws's schema does; resources have none.
+/// as pulumi-aws's schema does; resources use the provider's (`index`) names.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
     Config,
@@ -50,6 +52,9 @@ fn property_spec(f: &Field, ctx: Context) -> Value {
     if let Some(b) = f.default_bool {
         spec["default"] = json!(b);
     }
+    if let Some(n) = f.default_int {
+        spec["default"] = json!(n);
+    }
     if !f.env.is_empty() {
         spec["defaultInfo"] = json!({"environment": f.env});
         doc.push_str(&format!(" Can also be set with {}.", f.env.join(" or ")));
@@ -62,26 +67,38 @@ fn properties<'a>(fields: impl Iterator<Item = &'a Field>, ctx: Context) -> Map<
     fields.map(|f| (f.name.to_string(), property_spec(f, ctx))).collect()
 }
 
-/// The object types the configuration uses, once under config and once under the provider.
+fn object_spec(d: &ObjectDecl, ctx: Context) -> Value {
+    let required: Vec<&str> = d.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
+    let mut spec = json!({
+        "type": "object",
+        "description": d.doc,
+        "properties": properties(d.fields.iter(), ctx),
+    });
+    // The engine drops an empty list when it serves the schema; so does the file.
+    if !required.is_empty() {
+        spec["required"] = json!(required);
+    }
+    spec
+}
+
+/// Every object type a declaration uses, nested ones too: the configuration's once under config
+/// and once under the provider, the resources' under the provider's names.
 fn object_types() -> Map<String, Value> {
-    let mut types = Map::new();
-    for field in CONFIG.fields {
-        let (Kind::Object(d) | Kind::ObjectList(d)) = field.kind else {
-            continue;
-        };
-        for ctx in [Context::Config, Context::Provider] {
-            let required: Vec<&str> = d.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
-            let mut spec = json!({
-                "type": "object",
-                "description": d.doc,
-                "properties": properties(d.fields.iter(), ctx),
-            });
-            // The engine drops an empty list when it serves the schema; so does the file.
-            if !required.is_empty() {
-                spec["required"] = json!(required);
+    fn collect(fields: &[Field], contexts: &[Context], types: &mut Map<String, Value>) {
+        for field in fields {
+            let (Kind::Object(d) | Kind::ObjectList(d)) = field.kind else {
+                continue;
+            };
+            for &ctx in contexts {
+                types.insert(type_token(d, ctx), object_spec(d, ctx));
             }
-            types.insert(type_token(d, ctx), spec);
+            collect(d.fields, contexts, types);
         }
+    }
+    let mut types = Map::new();
+    collect(CONFIG.fields, &[Context::Config, Context::Provider], &mut types);
+    for decl in resources::decls() {
+        collect(decl.fields, &[Context::Provider], &mut types);
     }
     types
 }
@@ -107,8 +124,7 @@ fn resource_spec(decl: &ResourceDecl) -> Value {
 
 /// The whole package schema.
 pub fn package_schema() -> Value {
-    let mut resources = Map::new();
-    resources.insert(DEPLOYMENT.token.to_string(), resource_spec(&DEPLOYMENT));
+    let resources: Map<String, Value> = resources::decls().map(|d| (d.token.to_string(), resource_spec(d))).collect();
     json!({
         "name": PACKAGE,
         "displayName": "AWS API Gateway v2 Deployments",

@@ -1,6 +1,7 @@
-//! The ResourceProvider gRPC service: each RPC decodes its Structs at the edge ([`crate::props`]),
-//! runs the resource logic on typed properties, and encodes the reply. Errors name the operation,
-//! the ids and AWS's code and message.
+//! The gRPC edge, the only module that speaks pulumirpc: each RPC finds its resource in the
+//! registry by type token, decodes its Structs ([`crate::decl::props`]), runs the resource's
+//! lifecycle, encodes the reply, and turns domain errors into status codes ([`status`]). Errors
+//! name the operation, the ids and AWS's code and message.
 
 use prost::Message;
 use prost_types::Struct;
@@ -10,24 +11,23 @@ use pulumi_gestalt_proto::pulumi::pulumirpc::{
     PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
     diff_response::DiffChanges, property_diff::Kind as PdKind, resource_provider_server::ResourceProvider,
 };
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status};
 
-use crate::check;
-use crate::cloud::Cloud;
-use crate::config;
-use crate::deployment::{self, OpError};
-use crate::diff::{self, ChangeKind};
+use crate::apigw::Aws;
+use crate::config::{self, keys::CONFIG};
+use crate::decl::diff::{self, ChangeKind};
+use crate::decl::props::{self, Failure, Props, Strictness};
+use crate::decl::{ResourceDecl, Role, VERSION, check};
 use crate::engine::EngineLog;
-use crate::limiter;
-use crate::props::{self, Failure, Props, Strictness};
-use crate::resource::{CONFIG, DEPLOYMENT, ResourceDecl, Role, VERSION};
+use crate::error::Error;
+use crate::resources;
+use crate::resources::lifecycle::{Ctx, Registered};
 use crate::schema;
-use crate::sharedquota::SharedQuota;
 
 /// Like Terraform's resource: wait up to five minutes for DEPLOYED unless customTimeouts say otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -37,7 +37,7 @@ pub const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
 /// The provider's state across RPCs.
 pub struct Provider {
     engine: EngineLog,
-    cloud: RwLock<Option<Cloud>>,
+    aws: RwLock<Option<Aws>>,
     cancel: CancellationToken,
 }
 
@@ -46,25 +46,58 @@ impl Provider {
     pub fn new(engine: EngineLog, cancel: CancellationToken) -> Self {
         Self {
             engine,
-            cloud: RwLock::new(None),
+            aws: RwLock::new(None),
             cancel,
         }
     }
 
-    fn cloud(&self, operation: &str) -> Result<Cloud, Status> {
-        self.cloud.read().unwrap_or_else(|p| p.into_inner()).clone().ok_or_else(|| {
-            Status::failed_precondition(format!(
-                "{operation}: the aws-apigatewayv2 provider is not configured yet (Configure was not called or its config is unknown)"
-            ))
-        })
+    /// The configured clients, if Configure has made them.
+    fn aws(&self) -> Option<Aws> {
+        self.aws.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn ctx<'a>(&'a self, cloud: &'a Cloud, urn: &'a str) -> deployment::Ctx<'a> {
-        deployment::Ctx {
-            cloud,
+    fn ctx<'a>(&'a self, aws: Option<&'a Aws>, urn: &'a str) -> Ctx<'a> {
+        Ctx {
+            aws,
             engine: &self.engine,
             urn,
         }
+    }
+}
+
+/// The type token of a request: its `type` field, or (older engines) the last type of its URN
+/// (`urn:pulumi:<stack>::<project>::<parent types$>type::<name>`).
+fn type_token<'a>(r#type: &'a str, urn: &'a str) -> &'a str {
+    if !r#type.is_empty() {
+        return r#type;
+    }
+    let types = urn.split("::").nth(2).unwrap_or("");
+    types.rsplit('$').next().unwrap_or(types)
+}
+
+/// The registered resource a request is for; an unknown type is refused, naming it.
+fn resource(operation: &str, r#type: &str, urn: &str) -> Result<&'static dyn Registered, Status> {
+    let token = type_token(r#type, urn);
+    resources::by_token(token).ok_or_else(|| {
+        let known: Vec<&str> = resources::decls().map(|d| d.token).collect();
+        Status::invalid_argument(format!(
+            "{operation} of {urn}: the aws-apigatewayv2 provider has no resource type {token:?}; it serves {}",
+            known.join(", ")
+        ))
+    })
+}
+
+/// A domain error as the engine needs it: a status code, or the init-failure that records the id.
+fn status(decl: &ResourceDecl, e: Error) -> Status {
+    match e {
+        Error::BadInput(m) => Status::invalid_argument(m),
+        Error::NotFound(m) => Status::not_found(m),
+        Error::Conflict(m) => Status::aborted(m),
+        Error::Throttled(m) => Status::resource_exhausted(m),
+        Error::Denied(m) => Status::permission_denied(m),
+        Error::Precondition(m) => Status::failed_precondition(m),
+        Error::Failed(m) => Status::unknown(m),
+        Error::Partial { id, outputs, reason } => init_failed(&id, props::encode(decl, &outputs), reason),
     }
 }
 
@@ -127,16 +160,22 @@ fn init_failed(id: &str, properties: Struct, reason: String) -> Status {
     Status::with_details(Code::Unknown, reason, status.encode_to_vec().into())
 }
 
-fn decode(decl: &ResourceDecl, s: Option<&Struct>) -> Props {
-    props::decode(decl, s, Strictness::Lenient).0
+/// Secrecy is the edge's business: what was secret in a request stays secret in what the
+/// lifecycle built from it, the outputs of a partial create or update included.
+fn keep_secrets(e: Error, sources: &[&Props]) -> Error {
+    match e {
+        Error::Partial { id, mut outputs, reason } => {
+            for s in sources {
+                outputs.keep_secrets_of(s);
+            }
+            Error::Partial { id, outputs, reason }
+        }
+        other => other,
+    }
 }
 
-/// A lifecycle failure as the engine needs it: an error, or the init-failure that records the id.
-fn op_status(e: OpError) -> Status {
-    match e {
-        OpError::Failed(code, message) => Status::new(code, message),
-        OpError::Partial { id, outputs, reason } => init_failed(&id, props::encode(&DEPLOYMENT, &outputs), reason),
-    }
+fn decode(decl: &ResourceDecl, s: Option<&Struct>) -> Props {
+    props::decode(decl, s, Strictness::Lenient).0
 }
 
 fn diff_kind(k: ChangeKind) -> PdKind {
@@ -251,22 +290,10 @@ impl ResourceProvider for Provider {
         if props.has_unknowns() {
             tracing::info!("configuration has unknown values; AWS calls wait for a configured run");
         } else {
-            let settings = config::settings(&props)
+            let aws = config::connect(&props, &self.engine, self.cancel.clone())
                 .await
                 .map_err(|e| Status::invalid_argument(format!("Configure: {e}")))?;
-            for warning in &settings.warnings {
-                self.engine.warn("", warning).await;
-            }
-            let limiter = limiter::shared(&settings.quota_key, settings.limits);
-            let shared = settings.quota_table.map(|table| {
-                Arc::new(SharedQuota::new(
-                    table,
-                    limiter::create_spacing(&settings.limits),
-                    self.engine.clone(),
-                ))
-            });
-            let cloud = Cloud::new(settings.client, limiter, settings.max_attempts, self.cancel.clone()).with_shared_quota(shared);
-            *self.cloud.write().unwrap_or_else(|p| p.into_inner()) = Some(cloud);
+            *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(aws);
         }
         Ok(Response::new(ConfigureResponse {
             accept_secrets: true,
@@ -287,8 +314,9 @@ impl ResourceProvider for Provider {
 
     async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
         let req = request.into_inner();
-        let news = check::normalize(&DEPLOYMENT, req.news);
-        let failures = match check::check(&DEPLOYMENT, news.as_ref()) {
+        let decl = resource("Check", &req.r#type, &req.urn)?.decl();
+        let news = check::normalize(decl, req.news);
+        let failures = match check::check(decl, news.as_ref()) {
             Ok(_) => vec![],
             Err(f) => to_check_failures(f),
         };
@@ -297,30 +325,31 @@ impl ResourceProvider for Provider {
 
     async fn diff(&self, request: Request<DiffRequest>) -> Result<Response<DiffResponse>, Status> {
         let req = request.into_inner();
-        let olds = old_inputs(&DEPLOYMENT, req.old_inputs.as_ref(), req.olds.as_ref());
-        let old_outputs = decode(&DEPLOYMENT, req.olds.as_ref());
-        let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
-        let Ok(cloud) = self.cloud("Diff") else {
-            // Provider config unknown in this preview: the declared rules still apply, the API
-            // cannot be read until `pulumi up` knows where it is.
-            let (result, follow) = deployment::planned_diff(&old_outputs, &olds, &news, &req.ignore_changes);
-            if follow {
-                let msg = "redeployOnApiChange: the provider's configuration is not known in this preview, so the API's configuration \
-                           cannot be read yet; `pulumi up` compares it once the configuration is known";
-                self.engine.warn(&req.urn, msg).await;
-            }
-            return Ok(Response::new(diff_response(&DEPLOYMENT, result)));
-        };
-        let result = self
-            .ctx(&cloud, &req.urn)
-            .diff(&req.id, &old_outputs, &olds, &news, &req.ignore_changes, deadline(0.0))
+        let res = resource("Diff", &req.r#type, &req.urn)?;
+        let decl = res.decl();
+        let olds = old_inputs(decl, req.old_inputs.as_ref(), req.olds.as_ref());
+        let old_outputs = decode(decl, req.olds.as_ref());
+        let news = decode(decl, req.news.as_ref()).inputs_only(decl);
+        let aws = self.aws();
+        let result = res
+            .diff(
+                self.ctx(aws.as_ref(), &req.urn),
+                &req.id,
+                &old_outputs,
+                &olds,
+                &news,
+                &req.ignore_changes,
+                deadline(0.0),
+            )
             .await
-            .map_err(op_status)?;
-        Ok(Response::new(diff_response(&DEPLOYMENT, result)))
+            .map_err(|e| status(decl, e))?;
+        Ok(Response::new(diff_response(decl, result)))
     }
 
     async fn create(&self, request: Request<CreateRequest>) -> Result<Response<CreateResponse>, Status> {
         let req = request.into_inner();
+        let res = resource("Create", &req.r#type, &req.urn)?;
+        let decl = res.decl();
         if req.preview {
             // Preview creates nothing: known inputs go back, outputs stay unknown.
             return Ok(Response::new(CreateResponse {
@@ -329,37 +358,38 @@ impl ResourceProvider for Provider {
                 refresh_before_update: false,
             }));
         }
-        let inputs = decode(&DEPLOYMENT, req.properties.as_ref()).inputs_only(&DEPLOYMENT);
+        let inputs = decode(decl, req.properties.as_ref()).inputs_only(decl);
         if inputs.has_unknowns() {
             return Err(Status::invalid_argument(format!(
                 "Create of {}: inputs are still unknown outside preview",
                 req.urn
             )));
         }
-        let cloud = self.cloud("Create")?;
-        let (id, outputs) = self
-            .ctx(&cloud, &req.urn)
-            .create(&inputs, deadline(req.timeout))
+        let aws = self.aws();
+        let mut created = res
+            .create(self.ctx(aws.as_ref(), &req.urn), &inputs, deadline(req.timeout))
             .await
-            .map_err(op_status)?;
+            .map_err(|e| status(decl, keep_secrets(e, &[&inputs])))?;
+        created.outputs.keep_secrets_of(&inputs);
         Ok(Response::new(CreateResponse {
-            id,
-            properties: Some(props::encode(&DEPLOYMENT, &outputs)),
+            id: created.id,
+            properties: Some(props::encode(decl, &created.outputs)),
             refresh_before_update: false,
         }))
     }
 
     async fn read(&self, request: Request<ReadRequest>) -> Result<Response<ReadResponse>, Status> {
         let req = request.into_inner();
-        let old_outputs = decode(&DEPLOYMENT, req.properties.as_ref());
-        let old_in = decode(&DEPLOYMENT, req.inputs.as_ref()).inputs_only(&DEPLOYMENT);
-        let cloud = self.cloud("Read")?;
-        let found = self
-            .ctx(&cloud, &req.urn)
-            .read(&req.id, &old_outputs, &old_in, deadline(0.0))
+        let res = resource("Read", &req.r#type, &req.urn)?;
+        let decl = res.decl();
+        let old_outputs = decode(decl, req.properties.as_ref());
+        let old_in = decode(decl, req.inputs.as_ref()).inputs_only(decl);
+        let aws = self.aws();
+        let found = res
+            .read(self.ctx(aws.as_ref(), &req.urn), &req.id, &old_outputs, &old_in, deadline(0.0))
             .await
-            .map_err(op_status)?;
-        let Some((id, outputs, inputs)) = found else {
+            .map_err(|e| status(decl, e))?;
+        let Some(mut found) = found else {
             // Gone: an empty id tells the engine to drop it from the state.
             return Ok(Response::new(ReadResponse {
                 id: String::new(),
@@ -368,25 +398,31 @@ impl ResourceProvider for Provider {
                 refresh_before_update: false,
             }));
         };
+        for p in [&mut found.outputs, &mut found.inputs] {
+            p.keep_secrets_of(&old_outputs);
+            p.keep_secrets_of(&old_in);
+        }
         Ok(Response::new(ReadResponse {
-            id,
-            properties: Some(props::encode(&DEPLOYMENT, &outputs)),
-            inputs: Some(props::encode(&DEPLOYMENT, &inputs)),
+            id: found.id,
+            properties: Some(props::encode(decl, &found.outputs)),
+            inputs: Some(props::encode(decl, &found.inputs)),
             refresh_before_update: false,
         }))
     }
 
     async fn update(&self, request: Request<UpdateRequest>) -> Result<Response<UpdateResponse>, Status> {
         let req = request.into_inner();
-        let olds = decode(&DEPLOYMENT, req.olds.as_ref());
-        let news = decode(&DEPLOYMENT, req.news.as_ref()).inputs_only(&DEPLOYMENT);
+        let res = resource("Update", &req.r#type, &req.urn)?;
+        let decl = res.decl();
+        let olds = decode(decl, req.olds.as_ref());
+        let news = decode(decl, req.news.as_ref()).inputs_only(decl);
         if req.preview {
             let mut merged = olds.clone();
-            for f in DEPLOYMENT.inputs() {
+            for f in decl.inputs() {
                 merged.copy_from(f.name, &news);
             }
             return Ok(Response::new(UpdateResponse {
-                properties: Some(props::encode(&DEPLOYMENT, &merged)),
+                properties: Some(props::encode(decl, &merged)),
                 refresh_before_update: false,
             }));
         }
@@ -396,27 +432,29 @@ impl ResourceProvider for Provider {
                 req.urn, req.id
             )));
         }
-        let cloud = self.cloud("Update")?;
-        let outputs = self
-            .ctx(&cloud, &req.urn)
-            .update(&req.id, &olds, &news, deadline(req.timeout))
+        let aws = self.aws();
+        let mut outputs = res
+            .update(self.ctx(aws.as_ref(), &req.urn), &req.id, &olds, &news, deadline(req.timeout))
             .await
-            .map_err(op_status)?;
+            .map_err(|e| status(decl, keep_secrets(e, &[&olds, &news])))?;
+        outputs.keep_secrets_of(&olds);
+        outputs.keep_secrets_of(&news);
         Ok(Response::new(UpdateResponse {
-            properties: Some(props::encode(&DEPLOYMENT, &outputs)),
+            properties: Some(props::encode(decl, &outputs)),
             refresh_before_update: false,
         }))
     }
 
     async fn delete(&self, request: Request<DeleteRequest>) -> Result<Response<()>, Status> {
         let req = request.into_inner();
-        let props = decode(&DEPLOYMENT, req.properties.as_ref());
-        let old_in = decode(&DEPLOYMENT, req.old_inputs.as_ref());
-        let cloud = self.cloud("Delete")?;
-        self.ctx(&cloud, &req.urn)
-            .delete(&req.id, &props, &old_in, deadline(req.timeout))
+        let res = resource("Delete", &req.r#type, &req.urn)?;
+        let decl = res.decl();
+        let props = decode(decl, req.properties.as_ref());
+        let old_in = decode(decl, req.old_inputs.as_ref());
+        let aws = self.aws();
+        res.delete(self.ctx(aws.as_ref(), &req.urn), &req.id, &props, &old_in, deadline(req.timeout))
             .await
-            .map_err(op_status)?;
+            .map_err(|e| status(decl, e))?;
         Ok(Response::new(()))
     }
 

@@ -3,9 +3,11 @@
 
 use proptest::prelude::*;
 use prost_types::{ListValue, Struct, Value, value::Kind};
-use provider::props::{self, Strictness};
-use provider::resource::{CONFIG, DEPLOYMENT};
-use provider::{check, config, diff};
+use provider::config;
+use provider::config::keys::CONFIG;
+use provider::decl::props::{self, Strictness};
+use provider::decl::{check, diff};
+use provider::resources::deployment::DEPLOYMENT;
 
 const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SIG: &str = "4dabf18193072939515e22adb298388d";

@@ -3,8 +3,10 @@
 //! Key and property tables come from the provider's declaration; the examples are the tested
 //! example programs themselves, so neither can drift from what ships.
 
-use provider::check::describe_format;
-use provider::resource::{CONFIG, DEPLOYMENT, Field, Kind, ObjectDecl, PACKAGE, Role, VERSION};
+use provider::config::keys::CONFIG;
+use provider::decl::check::describe_format;
+use provider::decl::{Field, Kind, ObjectDecl, PACKAGE, Role, VERSION};
+use provider::resources;
 use std::fmt::Write as _;
 
 const TYPESCRIPT: &str = include_str!("../../examples/typescript/index.ts");
@@ -134,15 +136,18 @@ pub fn index_page() -> String {
     ] {
         let _ = write!(md, "### {title}\n\n{}\n", code(lang, text));
     }
-    md.push_str("## The Deployment resource\n\nInputs:\n\n");
-    md.push_str(&table(DEPLOYMENT.inputs(), ""));
-    md.push_str("\nOutputs (besides the inputs):\n\n");
-    md.push_str(&table(DEPLOYMENT.fields.iter().filter(|f| f.role == Role::Output), ""));
-    md.push_str(
-        "\nImport an existing deployment with its API id and deployment id:\n\n\
-         ```sh\npulumi import aws-apigatewayv2:index:Deployment prod <apiId>/<deploymentId>\n```\n\n\
-         See [Installation & Configuration](./installation-configuration) to set the provider up.\n",
-    );
+    for decl in resources::decls() {
+        let name = decl.token.rsplit(':').next().unwrap_or(decl.token);
+        let _ = write!(md, "## The {name} resource\n\nInputs:\n\n{}", table(decl.inputs(), ""));
+        md.push_str("\nOutputs (besides the inputs):\n\n");
+        md.push_str(&table(decl.fields.iter().filter(|f| f.role == Role::Output), ""));
+        let _ = write!(
+            md,
+            "\nImport an existing one with its id, `{}`:\n\n```sh\npulumi import {} <name> {}\n```\n\n",
+            decl.import_id, decl.token, decl.import_id
+        );
+    }
+    md.push_str("See [Installation & Configuration](./installation-configuration) to set the provider up.\n");
     md
 }
 
@@ -195,8 +200,11 @@ mod tests {
             assert!(config_counterparts().contains(&format!("| `{}` |", f.name)), "{} missing", f.name);
         }
         let index = index_page();
-        for f in DEPLOYMENT.fields {
-            assert!(index.contains(&format!("| `{}` |", f.name)), "{} missing", f.name);
+        for decl in resources::decls() {
+            for f in decl.fields {
+                assert!(index.contains(&format!("| `{}` |", f.name)), "{} missing", f.name);
+            }
+            assert!(index.contains(&format!("pulumi import {} <name> {}", decl.token, decl.import_id)));
         }
         assert!(index.contains("### Go") && index.contains("RedeployOnApiChange"));
     }

@@ -1,8 +1,8 @@
 //! Diff: which inputs changed and whether the change replaces the resource, from the
 //! declaration's replace-on-change flags.
 
-use crate::props::{Props, Slot, Val};
-use crate::resource::{Field, ResourceDecl};
+use crate::decl::props::{Props, Slot, Val};
+use crate::decl::{Field, ResourceDecl};
 
 /// How one property changed, in the engine's PropertyDiff terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,12 +45,14 @@ impl DiffResult {
     }
 }
 
-/// Empty maps and absent maps mean the same to AWS and to users; so do an absent boolean and its
-/// declared default (state written before the field existed has no value for it).
+/// Empty maps and absent maps mean the same to AWS and to users; so do an absent boolean or
+/// integer and its declared default (state written before the field existed has no value for it;
+/// an SDK that fills defaults in sends the default).
 fn effective<'a>(field: &Field, slot: Option<&'a Slot>) -> Option<&'a Slot> {
     match slot {
         Some(Slot::Known(Val::Map(m))) if m.is_empty() => None,
         Some(Slot::Known(Val::Bool(b))) if field.default_bool == Some(*b) => None,
+        Some(Slot::Known(Val::Int(n))) if field.default_int == Some(*n) => None,
         other => other,
     }
 }
@@ -78,8 +80,8 @@ pub fn diff(decl: &ResourceDecl, olds: &Props, news: &Props, ignore_changes: &[S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::props::{self, Strictness, UNKNOWN};
-    use crate::resource::DEPLOYMENT;
+    use crate::decl::props::{self, Strictness, UNKNOWN};
+    use crate::resources::deployment::DEPLOYMENT;
     use ChangeKind::*;
     use prost_types::{Struct, Value, value::Kind};
 

@@ -1,6 +1,14 @@
-//! Provider configuration: the CONFIG declaration's rules plus the rules that tie keys together,
-//! and the AWS client built from it (unset keys fall back to the standard AWS chain). Credentials
-//! beyond the chain live in [`crate::auth`], the HTTP transport in [`crate::transport`].
+//! Provider configuration: CheckConfig (the declaration's rules plus the rules that tie keys
+//! together) and Configure (the AWS clients built from it, in named steps; unset keys fall back to
+//! the standard AWS chain).
+//!
+//! - [`keys`]: the declaration of every key.
+//! - [`auth`]: assumed roles, web identity and the account check.
+//! - [`transport`]: the HTTP client for proxies, extra CA certificates and `insecure`.
+
+pub mod auth;
+pub mod keys;
+pub mod transport;
 
 use aws_config::retry::{RetryConfig, RetryMode};
 use aws_config::{BehaviorVersion, Region};
@@ -9,14 +17,16 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use prost_types::Struct;
-
+use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
-use crate::auth::{self, RoleSpec, StsSettings, WebIdentitySpec};
-use crate::check;
-use crate::limiter::Limits;
-use crate::props::{Failure, Props, Val};
-use crate::resource::{
+use crate::apigw::Aws;
+use crate::apigw::calls::Calls;
+use crate::apigw::limiter::{self, Limits, create_spacing};
+use crate::apigw::shared_quota::{SharedQuota, TableSettings};
+use crate::config::auth::{RoleSpec, StsSettings, WebIdentitySpec};
+use crate::config::keys::{
     CFG_ACCESS_KEY, CFG_ALLOWED_ACCOUNT_IDS, CFG_ASSUME_ROLE_WITH_WEB_IDENTITY, CFG_ASSUME_ROLES, CFG_CALL_BURST, CFG_CALLS_PER_SECOND,
     CFG_CREATE_INTERVAL_MS, CFG_CUSTOM_CA_BUNDLE, CFG_ENDPOINT, CFG_ENDPOINTS, CFG_FORBIDDEN_ACCOUNT_IDS, CFG_HTTP_PROXY, CFG_HTTPS_PROXY,
     CFG_INSECURE, CFG_MAX_RETRIES, CFG_NO_PROXY, CFG_PROFILE, CFG_QUOTA_TABLE, CFG_QUOTA_TABLE_REGION, CFG_RATE_LIMITING, CFG_REGION,
@@ -24,10 +34,11 @@ use crate::resource::{
     CFG_SKIP_REGION_VALIDATION, CFG_STS_REGION, CFG_TOKEN, CFG_USE_DUALSTACK_ENDPOINT, CFG_USE_FIPS_ENDPOINT, CONFIG, EP_APIGATEWAYV2,
     EP_DYNAMODB, EP_STS, WEB_IDENTITY_TOKEN, WEB_IDENTITY_TOKEN_FILE,
 };
-use crate::transport::{Transport, expand_home};
-
-/// Like pulumi-aws: a call is tried up to 25 times before its error is reported.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
+use crate::config::transport::{Transport, expand_home};
+use crate::decl::check;
+use crate::decl::props::{Failure, Props};
+use crate::engine::EngineLog;
+use crate::error::error_chain;
 
 /// Whether a region name looks like AWS's (`us-east-1`, `us-gov-west-1`, `cn-north-1`,
 /// `us-isob-east-1`, `eu-central-2`); `skipRegionValidation` allows any other.
@@ -114,30 +125,37 @@ fn endpoint_of<'a>(props: &'a Props, service: &str) -> Option<&'a str> {
     props.objects(CFG_ENDPOINTS)?.first()?.str(service)
 }
 
-/// What Configure needs to make AWS calls.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub client: aws_sdk_apigatewayv2::Client,
-    pub limits: Limits,
-    pub max_attempts: u32,
-    /// Identifies the account and region the quota belongs to (never contains a secret).
-    pub quota_key: String,
-    /// Said to the user through the engine once Configure is done (e.g. about `insecure`).
-    pub warnings: Vec<String>,
-    /// The table CreateDeployment's quota is shared through (`quotaTable`), checked.
-    pub quota_table: Option<crate::sharedquota::TableSettings>,
+/// A boolean key's value, else its declared default (unknown counts as unset).
+fn flag(props: &Props, key: &str) -> bool {
+    props
+        .bool(key)
+        .or_else(|| CONFIG.field(key).and_then(|f| f.default_bool))
+        .unwrap_or(false)
+}
+
+/// An integer key's value, else its declared default.
+fn int(props: &Props, key: &str) -> i64 {
+    props
+        .int(key)
+        .or_else(|| CONFIG.field(key).and_then(|f| f.default_int))
+        .unwrap_or(0)
+}
+
+/// A string key's value, else the first of its declared environment variables that is set.
+fn str_or_env(props: &Props, key: &str) -> Option<String> {
+    props
+        .str(key)
+        .map(str::to_string)
+        .or_else(|| CONFIG.field(key).and_then(|f| f.env_value()))
 }
 
 /// The pacing the configuration asks for, AWS's quotas by default.
 pub fn limits(props: &Props) -> Limits {
-    let d = Limits::default();
     Limits {
-        enabled: !matches!(props.known(CFG_RATE_LIMITING), Some(Val::Bool(false))),
-        calls_per_second: props.int(CFG_CALLS_PER_SECOND).map_or(d.calls_per_second, |n| n as f64),
-        burst: props.int(CFG_CALL_BURST).map_or(d.burst, |n| n as u32),
-        create_interval: props
-            .int(CFG_CREATE_INTERVAL_MS)
-            .map_or(d.create_interval, |ms| Duration::from_millis(ms as u64)),
+        enabled: flag(props, CFG_RATE_LIMITING),
+        calls_per_second: int(props, CFG_CALLS_PER_SECOND) as f64,
+        burst: int(props, CFG_CALL_BURST) as u32,
+        create_interval: Duration::from_millis(int(props, CFG_CREATE_INTERVAL_MS) as u64),
     }
 }
 
@@ -168,60 +186,65 @@ fn profile_files(props: &Props) -> Option<ProfileFiles> {
     Some(b.build())
 }
 
-/// Builds the API Gateway v2 client. Config values that are still unknown are treated as unset.
-/// The SDK's own retries are off: the provider retries itself, pacing every attempt.
-pub async fn settings(props: &Props) -> Result<Settings, String> {
-    let max_attempts = props.int(CFG_MAX_RETRIES).map(|n| n as u32).unwrap_or(DEFAULT_MAX_ATTEMPTS);
-    let mut warnings = Vec::new();
+/// The HTTP clients of the configuration's transport: one per scheme, built on first use and
+/// shared by the API Gateway, STS and DynamoDB clients. `None`: the SDK's default client.
+struct HttpClients {
+    transport: Transport,
+    insecure: bool,
+    built: [std::sync::OnceLock<Option<SharedHttpClient>>; 2],
+}
+
+impl HttpClients {
+    fn new(props: &Props) -> Result<Self, String> {
+        // Unset keys fall back to the variables pulumi-aws reads (the proxies' own are read by
+        // the transport); the schema's defaults only reach explicit providers made by an SDK.
+        let no_proxy = str_or_env(props, CFG_NO_PROXY);
+        let ca_bundle = str_or_env(props, CFG_CUSTOM_CA_BUNDLE);
+        let transport = Transport::new(
+            props.str(CFG_HTTP_PROXY),
+            props.str(CFG_HTTPS_PROXY),
+            no_proxy.as_deref(),
+            ca_bundle.as_deref(),
+        )?;
+        Ok(Self {
+            transport,
+            insecure: flag(props, CFG_INSECURE),
+            built: Default::default(),
+        })
+    }
+
+    /// The client for an endpoint (AWS's own, https, when not overridden).
+    fn for_endpoint(&self, endpoint: Option<&str>) -> Result<Option<SharedHttpClient>, String> {
+        let https = endpoint.is_none_or(|e| e.starts_with("https://"));
+        let cell = &self.built[usize::from(https)];
+        if let Some(client) = cell.get() {
+            return Ok(client.clone());
+        }
+        let client = if self.insecure {
+            crate::config::transport::insecure_client(&self.transport, https).map(Some)?
+        } else {
+            self.transport.http_client(https)?
+        };
+        Ok(cell.get_or_init(|| client).clone())
+    }
+
+    fn has_proxy(&self) -> bool {
+        self.transport.https_proxy.is_some() || self.transport.http_proxy.is_some()
+    }
+}
+
+/// The shared SDK configuration before credentials beyond the chain: region, profile and files,
+/// static keys, FIPS and dual-stack, the transport. The SDK's own retries are off: the provider
+/// retries itself, pacing every attempt.
+async fn load_base(props: &Props, http: Option<SharedHttpClient>) -> Result<(aws_config::SdkConfig, String), String> {
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(10))
         .operation_attempt_timeout(Duration::from_secs(60))
         .build();
-    let apigw_endpoint = props.str(CFG_ENDPOINT).or_else(|| endpoint_of(props, EP_APIGATEWAYV2));
-    let sts_endpoint = endpoint_of(props, EP_STS);
-    // Unset keys fall back to the variables pulumi-aws reads (the proxies' own are read by the
-    // transport); the schema's defaults only reach explicit providers made by an SDK.
-    let env = |names: &[&str]| names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()));
-    let no_proxy = props
-        .str(CFG_NO_PROXY)
-        .map(str::to_string)
-        .or_else(|| env(&["NO_PROXY", "no_proxy"]));
-    let ca_bundle = props
-        .str(CFG_CUSTOM_CA_BUNDLE)
-        .map(str::to_string)
-        .or_else(|| env(&["AWS_CA_BUNDLE"]));
-    let transport = Transport::new(
-        props.str(CFG_HTTP_PROXY),
-        props.str(CFG_HTTPS_PROXY),
-        no_proxy.as_deref(),
-        ca_bundle.as_deref(),
-    )?;
-    let insecure = props.bool(CFG_INSECURE) == Some(true);
-    if insecure {
-        warnings.push(format!(
-            "aws-apigatewayv2:{CFG_INSECURE} is true: TLS certificates are not verified, so anyone on the network path \
-             can read and change this provider's AWS traffic, credentials included. Use it for tests only."
-        ));
-    }
-    let is_https = |e: Option<&str>| e.is_none_or(|e| e.starts_with("https://"));
-    // One HTTP client per scheme, shared by the API Gateway, STS and DynamoDB clients.
-    let clients: [std::sync::OnceLock<Option<SharedHttpClient>>; 2] = Default::default();
-    let http_client = |https: bool| -> Result<Option<SharedHttpClient>, String> {
-        let cell = &clients[usize::from(https)];
-        if let Some(client) = cell.get() {
-            return Ok(client.clone());
-        }
-        let client = if insecure {
-            crate::transport::insecure_client(&transport, https).map(Some)?
-        } else {
-            transport.http_client(https)?
-        };
-        Ok(cell.get_or_init(|| client).clone())
-    };
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::disabled())
         .timeout_config(timeouts);
-    if let Some(client) = http_client(is_https(apigw_endpoint))? {
+    if let Some(client) = http {
         loader = loader.http_client(client);
     }
     if let Some(region) = props.str(CFG_REGION) {
@@ -249,25 +272,30 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
             "no AWS region configured: set `pulumi config set aws-apigatewayv2:{CFG_REGION} <region>` or AWS_REGION"
         ));
     };
+    Ok((base, region))
+}
 
-    let retry_mode = match props
-        .str(CFG_RETRY_MODE)
-        .map(str::to_string)
-        .or_else(|| env(&["AWS_RETRY_MODE"]))
-        .as_deref()
-    {
+/// How STS is called: for the roles, web identity and the account check.
+fn sts_settings(props: &Props, base: &aws_config::SdkConfig, http: &HttpClients, max_attempts: u32) -> Result<StsSettings, String> {
+    let retry_mode = match str_or_env(props, CFG_RETRY_MODE).as_deref() {
         Some("adaptive") => RetryMode::Adaptive,
         _ => RetryMode::Standard,
     };
-    let sts = StsSettings {
+    let endpoint = endpoint_of(props, EP_STS);
+    Ok(StsSettings {
         base: base.clone(),
-        endpoint: sts_endpoint.map(str::to_string),
+        endpoint: endpoint.map(str::to_string),
         region: props.str(CFG_STS_REGION).map(|r| Region::new(r.to_string())),
         retry: RetryConfig::standard()
             .with_retry_mode(retry_mode)
             .with_max_attempts(max_attempts.min(10)),
-        http_client: http_client(is_https(sts_endpoint))?,
-    };
+        http_client: http.for_endpoint(endpoint)?,
+    })
+}
+
+/// The credentials every client uses: the base chain, then web identity and the role chain; with
+/// the account the last role belongs to, when its ARN says.
+fn credential_chain(props: &Props, sts: &StsSettings) -> Result<(Option<SharedCredentialsProvider>, Option<String>), String> {
     let web = match props.object(CFG_ASSUME_ROLE_WITH_WEB_IDENTITY) {
         Some(p) => Some(WebIdentitySpec::from_props(p)?),
         None => None,
@@ -283,44 +311,50 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
         .last()
         .and_then(|r| r.account().map(str::to_string))
         .or_else(|| web.as_ref().and_then(|w| w.role_arn.split(':').nth(4).map(str::to_string)));
-    let credentials = auth::chain(&sts, web, roles);
-    let mut config_builder = base.into_builder();
-    config_builder.set_credentials_provider(credentials.clone());
-    if let Some(e) = apigw_endpoint {
-        config_builder = config_builder.endpoint_url(e);
-    }
-    let sdk_config = config_builder.build();
+    Ok((crate::config::auth::chain(sts, web, roles), last_role_account))
+}
 
-    if props.bool(CFG_SKIP_CREDENTIALS_VALIDATION) != Some(true) {
-        validate_credentials(credentials.as_ref()).await?;
-        let sts_key = format!("{CFG_ENDPOINTS}[0].{EP_STS}");
-        for (key, endpoint) in [(CFG_ENDPOINT, apigw_endpoint), (sts_key.as_str(), sts_endpoint)] {
-            if let Some(e) = endpoint
-                && transport.https_proxy.is_none()
-                && transport.http_proxy.is_none()
-            {
-                validate_endpoint(key, e).await?;
-            }
+/// The checks made before any deployment is touched (unless `skipCredentialsValidation`):
+/// credentials resolve, overridden endpoints accept connections.
+async fn validate(props: &Props, credentials: Option<&SharedCredentialsProvider>, http: &HttpClients) -> Result<(), String> {
+    if flag(props, CFG_SKIP_CREDENTIALS_VALIDATION) {
+        return Ok(());
+    }
+    validate_credentials(credentials).await?;
+    let sts_key = format!("{CFG_ENDPOINTS}[0].{EP_STS}");
+    for (key, endpoint) in [
+        (CFG_ENDPOINT, apigw_endpoint(props)),
+        (sts_key.as_str(), endpoint_of(props, EP_STS)),
+    ] {
+        if let Some(e) = endpoint
+            && !http.has_proxy()
+        {
+            validate_endpoint(key, e).await?;
         }
     }
+    Ok(())
+}
+
+/// The account, when the guards or `quotaTable` need it (STS GetCallerIdentity), checked against
+/// `allowedAccountIds` / `forbiddenAccountIds`.
+async fn guarded_account(
+    props: &Props,
+    sts: &StsSettings,
+    credentials: Option<&SharedCredentialsProvider>,
+) -> Result<Option<String>, String> {
     let allowed = props.list(CFG_ALLOWED_ACCOUNT_IDS).unwrap_or_default();
     let forbidden = props.list(CFG_FORBIDDEN_ACCOUNT_IDS).unwrap_or_default();
-    let table = props.str(CFG_QUOTA_TABLE);
-    let mut account = None;
-    if !allowed.is_empty() || !forbidden.is_empty() || table.is_some() {
-        let (id, arn) = auth::caller_identity(&sts.client(credentials.clone())).await?;
-        auth::guard_account(&id, &arn, allowed, forbidden)?;
-        account = Some(id);
+    if allowed.is_empty() && forbidden.is_empty() && props.str(CFG_QUOTA_TABLE).is_none() {
+        return Ok(None);
     }
-    let quota_table = match (table, &account) {
-        (Some(table), Some(account)) => {
-            let dynamodb_endpoint = endpoint_of(props, EP_DYNAMODB);
-            let http = http_client(is_https(dynamodb_endpoint))?;
-            Some(quota_table(props, &sdk_config, table, account, &region, http).await?)
-        }
-        _ => None,
-    };
+    let (id, arn) = crate::config::auth::caller_identity(&sts.client(credentials.cloned())).await?;
+    crate::config::auth::guard_account(&id, &arn, allowed, forbidden)?;
+    Ok(Some(id))
+}
 
+/// Whose quota the calls count against: the account and region (and endpoint, so the emulator's
+/// quota is not AWS's). Never contains a secret.
+fn quota_key(props: &Props, account: Option<String>, last_role_account: Option<String>, region: &str) -> String {
     let identity = match (account, last_role_account) {
         (Some(id), _) | (None, Some(id)) => format!("account:{id}"),
         (None, None) => props
@@ -329,50 +363,63 @@ pub async fn settings(props: &Props) -> Result<Settings, String> {
             .or_else(|| props.str(CFG_PROFILE).map(|p| format!("profile:{p}")))
             .unwrap_or_else(|| "default-chain".into()),
     };
-    let quota_key = format!("{identity}|{region}|{}", apigw_endpoint.unwrap_or("aws"));
-    Ok(Settings {
-        client: aws_sdk_apigatewayv2::Client::new(&sdk_config),
-        limits: limits(props),
-        max_attempts,
-        quota_key,
-        warnings,
-        quota_table,
-    })
+    format!("{identity}|{region}|{}", apigw_endpoint(props).unwrap_or("aws"))
 }
 
-/// The `quotaTable` client and item for `account` and `region`, once the table is found fit.
-async fn quota_table(
-    props: &Props,
-    sdk_config: &aws_config::SdkConfig,
-    table: &str,
-    account: &str,
-    region: &str,
-    http: Option<SharedHttpClient>,
-) -> Result<crate::sharedquota::TableSettings, String> {
-    let table_region = props.str(CFG_QUOTA_TABLE_REGION).unwrap_or(region).to_string();
-    // Short timeouts and a few retries: a table that does not answer soon is paced around (see
-    // sharedquota), not waited for.
-    let mut b = aws_sdk_dynamodb::config::Builder::from(sdk_config)
-        .region(Region::new(table_region.clone()))
-        .retry_config(RetryConfig::standard().with_max_attempts(4))
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(3))
-                .build(),
-        );
-    // Unset, this also drops the API Gateway endpoint the shared configuration carries.
-    b.set_endpoint_url(endpoint_of(props, EP_DYNAMODB).map(str::to_string));
-    if let Some(h) = http {
-        b = b.http_client(h);
+fn apigw_endpoint(props: &Props) -> Option<&str> {
+    props.str(CFG_ENDPOINT).or_else(|| endpoint_of(props, EP_APIGATEWAYV2))
+}
+
+/// Configure: the API Gateway v2 clients the configuration asks for, after the checks that must
+/// fail before any deployment is touched. Config values that are still unknown count as unset.
+/// Warnings (about `insecure`) go to the user through `engine`.
+pub async fn connect(props: &Props, engine: &EngineLog, cancel: CancellationToken) -> Result<Aws, String> {
+    let max_attempts = int(props, CFG_MAX_RETRIES) as u32;
+    let http = HttpClients::new(props)?;
+    let apigw_endpoint = apigw_endpoint(props);
+    let (base, region) = load_base(props, http.for_endpoint(apigw_endpoint)?).await?;
+    let sts = sts_settings(props, &base, &http, max_attempts)?;
+    let (credentials, last_role_account) = credential_chain(props, &sts)?;
+    let mut config_builder = base.into_builder();
+    config_builder.set_credentials_provider(credentials.clone());
+    if let Some(e) = apigw_endpoint {
+        config_builder = config_builder.endpoint_url(e);
     }
-    let client = aws_sdk_dynamodb::Client::from_conf(b.build());
-    crate::sharedquota::check_table(&client, table, &table_region).await?;
-    Ok(crate::sharedquota::TableSettings {
-        client,
-        table: table.to_string(),
-        key: format!("{account}#{region}#CreateDeployment"),
-    })
+    let sdk_config = config_builder.build();
+
+    validate(props, credentials.as_ref(), &http).await?;
+    let account = guarded_account(props, &sts, credentials.as_ref()).await?;
+    let limits = limits(props);
+    let shared = match (props.str(CFG_QUOTA_TABLE), &account) {
+        (Some(table), Some(account)) => {
+            let endpoint = endpoint_of(props, EP_DYNAMODB);
+            let table_region = props.str(CFG_QUOTA_TABLE_REGION).unwrap_or(&region);
+            let settings = TableSettings::connect(
+                &sdk_config,
+                http.for_endpoint(endpoint)?,
+                table,
+                table_region,
+                endpoint,
+                account,
+                &region,
+            )
+            .await?;
+            Some(Arc::new(SharedQuota::new(settings, create_spacing(&limits), engine.clone())))
+        }
+        _ => None,
+    };
+    let limiter = limiter::shared(&quota_key(props, account, last_role_account, &region), limits);
+    let client = aws_sdk_apigatewayv2::Client::new(&sdk_config);
+    if http.insecure {
+        let warning = format!(
+            "aws-apigatewayv2:{CFG_INSECURE} is true: TLS certificates are not verified, so anyone on the network path \
+             can read and change this provider's AWS traffic, credentials included. Use it for tests only."
+        );
+        engine.warn("", &warning).await;
+    }
+    Ok(Aws::new(
+        Calls::new(client, limiter, max_attempts, cancel).with_shared_quota(shared),
+    ))
 }
 
 /// How long Configure waits for the credential chain (a profile's credential_process, SSO, a
@@ -402,20 +449,6 @@ async fn validate_credentials(provider: Option<&SharedCredentialsProvider>) -> R
          profile of ~/.aws/config or ~/.aws/credentials; AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; AWS_ROLE_ARN with \
          AWS_WEB_IDENTITY_TOKEN_FILE; or a container or instance role. `aws-apigatewayv2:{CFG_SKIP_CREDENTIALS_VALIDATION}: true` skips this check"
     ))
-}
-
-/// An error and its causes as one sentence, by Display only (their Debug forms are dumps).
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }
 
 /// host:port of an endpoint URL, the scheme's port when none is given.
@@ -598,7 +631,7 @@ mod tests {
             ),
         ])
         .unwrap();
-        crate::props::mark_secrets(CONFIG.fields, &mut news);
+        crate::decl::props::mark_secrets(CONFIG.fields, &mut news);
         let secret = |k: &str| matches!(&news.fields[k].kind, Some(Kind::StructValue(st)) if st.fields.contains_key("4dabf18193072939515e22adb298388d"));
         assert!(secret("secretKey") && secret("assumeRoleWithWebIdentity") && !secret("region"));
     }

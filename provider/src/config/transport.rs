@@ -18,7 +18,7 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use std::sync::Arc;
 
-use crate::resource::{CFG_CUSTOM_CA_BUNDLE, CFG_HTTP_PROXY, CFG_HTTPS_PROXY};
+use crate::config::keys::{CFG_CUSTOM_CA_BUNDLE, CFG_HTTP_PROXY, CFG_HTTPS_PROXY, CONFIG};
 
 /// The transport settings of the configuration, already read and checked.
 #[derive(Debug, Clone, Default)]
@@ -63,20 +63,12 @@ impl Transport {
     /// The proxy for requests to an endpoint of this scheme: the key, else the standard
     /// environment variables, as pulumi-aws reads them.
     fn proxy(&self, https: bool) -> Result<ProxyConfig, String> {
-        let (key, configured, vars) = if https {
-            (
-                CFG_HTTPS_PROXY,
-                &self.https_proxy,
-                ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"],
-            )
+        let (key, configured) = if https {
+            (CFG_HTTPS_PROXY, &self.https_proxy)
         } else {
-            (
-                CFG_HTTP_PROXY,
-                &self.http_proxy,
-                ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"],
-            )
+            (CFG_HTTP_PROXY, &self.http_proxy)
         };
-        let from_env = || vars.iter().find_map(|v| std::env::var(v).ok().filter(|x| !x.is_empty()));
+        let from_env = || CONFIG.field(key).and_then(|f| f.env_value());
         let Some(url) = configured.clone().or_else(from_env) else {
             return Ok(ProxyConfig::disabled());
         };

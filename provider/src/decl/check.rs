@@ -3,8 +3,8 @@
 
 use prost_types::Struct;
 
-use crate::props::{self, Failure, Props, Slot, Strictness, Val, field_path};
-use crate::resource::{Field, Format, Kind, ResourceDecl, Role};
+use crate::decl::props::{self, Failure, Props, Slot, Strictness, Val, field_path};
+use crate::decl::{Field, Format, Kind, ResourceDecl, Role};
 
 /// Program inputs as Check returns them to the engine: normalised (see [`props::normalize`]).
 pub fn normalize(decl: &ResourceDecl, news: Option<Struct>) -> Option<Struct> {
@@ -192,8 +192,8 @@ pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::props::UNKNOWN;
-    use crate::resource::DEPLOYMENT;
+    use crate::decl::props::UNKNOWN;
+    use crate::resources::deployment::DEPLOYMENT;
     use prost_types::{Value, value::Kind};
 
     fn s(v: &str) -> Value {
@@ -334,7 +334,7 @@ mod tests {
             ),
             (
                 "secret description checked",
-                vec![("apiId", s("a")), ("description", crate::props::secret_value(s(&long)))],
+                vec![("apiId", s("a")), ("description", crate::decl::props::secret_value(s(&long)))],
                 Some(("description", "description must be at most 1024 characters long, got 1025")),
             ),
             (
@@ -375,7 +375,7 @@ mod tests {
                     ("v", n(2.0)),
                     ("f", n(2.5)),
                     ("b", b),
-                    ("hidden", crate::props::secret_value(n(7.0))),
+                    ("hidden", crate::decl::props::secret_value(n(7.0))),
                 ]),
             ),
         ]);
@@ -396,7 +396,7 @@ mod tests {
             &DEPLOYMENT,
             Some(&strukt(vec![
                 ("apiId", s(UNKNOWN)),
-                ("description", crate::props::secret_value(s("hush"))),
+                ("description", crate::decl::props::secret_value(s("hush"))),
             ])),
         )
         .unwrap();

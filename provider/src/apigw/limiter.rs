@@ -19,12 +19,17 @@ pub struct Limits {
     pub enabled: bool,
 }
 
+/// AWS's published quotas per account and region; the configuration's declared defaults.
+pub const AWS_CALLS_PER_SECOND: u32 = 10;
+pub const AWS_CALL_BURST: u32 = 40;
+pub const AWS_CREATE_INTERVAL_MS: u64 = 5000;
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            calls_per_second: 10.0,
-            burst: 40,
-            create_interval: Duration::from_secs(5),
+            calls_per_second: f64::from(AWS_CALLS_PER_SECOND),
+            burst: AWS_CALL_BURST,
+            create_interval: Duration::from_millis(AWS_CREATE_INTERVAL_MS),
             enabled: true,
         }
     }
@@ -44,7 +49,7 @@ fn burst_cushion(burst: u32) -> u32 {
     (burst / 4).max(1).min(burst.saturating_sub(1))
 }
 /// The width of one CreateDeployment slot: AWS's interval with the margins above. The shared
-/// quota (see [`crate::sharedquota`]) spaces its slots the same.
+/// quota (see [`crate::apigw::shared_quota`]) spaces its slots the same.
 pub fn create_spacing(limits: &Limits) -> Duration {
     limits.create_interval.mul_f64(MARGIN) + JITTER_SLACK
 }

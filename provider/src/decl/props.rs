@@ -5,7 +5,7 @@
 use prost_types::{Struct, Value, value::Kind as PbKind};
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::resource::{Field, Kind, ObjectDecl, ResourceDecl, Role};
+use crate::decl::{Field, Kind, ObjectDecl, ResourceDecl, Role};
 
 /// The engine's marker for a value not known until apply.
 pub const UNKNOWN: &str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -160,6 +160,11 @@ impl Props {
         if other.secret.contains(name) {
             self.secret.insert(name);
         }
+    }
+
+    /// Marks as secret here every property that is secret in `other` (values stay as they are).
+    pub fn keep_secrets_of(&mut self, other: &Props) {
+        self.secret.extend(other.secret.iter().copied());
     }
 
     /// Keeps only the input properties of the declaration.

@@ -1,6 +1,6 @@
 //! One CreateDeployment quota shared by every provider process of an account and region,
 //! through a DynamoDB table (`quotaTable`). AWS allows one CreateDeployment every 5 s per account
-//! and region, whoever calls; [`crate::limiter`] keeps one process inside that, this keeps many.
+//! and region, whoever calls; [`super::limiter`] keeps one process inside that, this keeps many.
 //!
 //! The table holds one item per (account, region, operation), key `pk`. A process reserves the
 //! next slot with an optimistic write (condition: the item's `seq` is the one it read), then
@@ -11,7 +11,7 @@
 //! reserving it in the table (in blocks of ten calls) cost 4.4 table calls per deployment and
 //! stretched the run to 1.48x the floor, since every sparse call waited for a table round trip;
 //! while one process's concurrent deployments of an API share one read of its configuration
-//! (see [`crate::apiconfig`]), a fleet's calls stay inside the account's burst without it.
+//! (see [`super::api_config`]), a fleet's calls stay inside the account's burst without it.
 //!
 //! Clocks: the item records when its writer will call in two ways, as an absolute time in the
 //! writer's clock (`slot`) and as a duration from the write (`wait`). A reader computes the next
@@ -34,6 +34,7 @@
 //! the table never fails a deployment by itself.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,6 +42,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
 use crate::engine::EngineLog;
+use crate::error::AwsError;
 
 /// The most two processes' clocks may differ for the absolute bound to be used safely.
 pub const SKEW_TOLERANCE: Duration = Duration::from_secs(2);
@@ -75,9 +77,47 @@ pub struct TableSettings {
     pub key: String,
 }
 
+impl TableSettings {
+    /// The client of `table` (in `table_region`, through `endpoint` when overridden) and the item
+    /// of `account` and `region`, once the table is found fit.
+    pub async fn connect(
+        sdk_config: &aws_config::SdkConfig,
+        http: Option<SharedHttpClient>,
+        table: &str,
+        table_region: &str,
+        endpoint: Option<&str>,
+        account: &str,
+        region: &str,
+    ) -> Result<Self, String> {
+        // Short timeouts and a few retries: a table that does not answer soon is paced around
+        // (see the module's doc), not waited for.
+        let mut b = aws_sdk_dynamodb::config::Builder::from(sdk_config)
+            .region(aws_config::Region::new(table_region.to_string()))
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(4))
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(2))
+                    .operation_attempt_timeout(Duration::from_secs(3))
+                    .build(),
+            );
+        // Unset, this also drops the API Gateway endpoint the shared configuration carries.
+        b.set_endpoint_url(endpoint.map(str::to_string));
+        if let Some(h) = http {
+            b = b.http_client(h);
+        }
+        let client = aws_sdk_dynamodb::Client::from_conf(b.build());
+        check_table(&client, table, table_region).await?;
+        Ok(TableSettings {
+            client,
+            table: table.to_string(),
+            key: format!("{account}#{region}#CreateDeployment"),
+        })
+    }
+}
+
 /// Checks at Configure that the table exists with the right key, so a typo fails at once with
 /// the command that creates it.
-pub async fn check_table(client: &aws_sdk_dynamodb::Client, table: &str, region: &str) -> Result<(), String> {
+async fn check_table(client: &aws_sdk_dynamodb::Client, table: &str, region: &str) -> Result<(), String> {
     let described = client.describe_table().table_name(table).send().await;
     let out = match described {
         Ok(out) => out,
@@ -90,7 +130,7 @@ pub async fn check_table(client: &aws_sdk_dynamodb::Client, table: &str, region:
         Err(e) => {
             return Err(format!(
                 "quotaTable: cannot read the DynamoDB table {table} in {region}: {}",
-                sdk_error(&e)
+                AwsError::from_sdk_ref(&e)
             ));
         }
     };
@@ -105,17 +145,6 @@ pub async fn check_table(client: &aws_sdk_dynamodb::Client, table: &str, region:
         ));
     }
     Ok(())
-}
-
-fn sdk_error<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
-{
-    match e.as_service_error() {
-        Some(se) => format!("{}: {}", se.code().unwrap_or("error"), se.message().unwrap_or("(no message)")),
-        None => crate::config::error_chain(e),
-    }
 }
 
 /// What the item says about the last reservation.
@@ -288,7 +317,7 @@ impl SharedQuota {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| format!("GetItem failed: {}", sdk_error(&e)))?;
+            .map_err(|e| format!("GetItem failed: {}", AwsError::from_sdk_ref(&e)))?;
         out.item().map(|attrs| parse_item(key, attrs)).transpose()
     }
 
@@ -331,7 +360,7 @@ impl SharedQuota {
                 };
                 Err(PutError::Conflict(winner))
             }
-            Err(e) => Err(PutError::Other(format!("PutItem failed: {}", sdk_error(&e)))),
+            Err(e) => Err(PutError::Other(format!("PutItem failed: {}", AwsError::from_sdk_ref(&e)))),
         }
     }
 }

@@ -1,17 +1,19 @@
 //! Reads the configuration of an API that a deployment snapshots, through the paged Get* calls
 //! (each page paced by the shared limiter and retried like every call), and turns it into the
-//! canonical items of [`crate::fingerprint`]. Kept beside the deployment calls of [`crate::cloud`],
-//! not inside them.
+//! canonical items of [`super::fingerprint`]. It owns the map of reads in flight, so concurrent
+//! readers of one API share one set of calls.
 
 use aws_sdk_apigatewayv2::types::{
     Authorizer, Integration, IntegrationResponse, JwtConfiguration, Model, ParameterConstraints, Route, RouteResponse, TlsConfig,
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
-use crate::cloud::{AwsError, Cloud};
-use crate::fingerprint::{self, Fingerprint, Item};
+use crate::apigw::calls::Calls;
+use crate::apigw::fingerprint::{self, Fingerprint, Item};
+use crate::error::AwsError;
 
 /// The live configuration of an API: its protocol and the items.
 #[derive(Debug, Clone)]
@@ -162,8 +164,9 @@ fn integration_response_item(integration: &str, r: &IntegrationResponse) -> Item
 macro_rules! list_pages {
     ($cloud:expr, $deadline:expr, |$client:ident| $op:expr) => {{
         $cloud
+            .calls
             .list_all($deadline, |token| async move {
-                let $client = $cloud.client();
+                let $client = $cloud.calls.client();
                 let out = $op.set_next_token(token).send().await.map_err(AwsError::from_sdk)?;
                 Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
             })
@@ -171,8 +174,19 @@ macro_rules! list_pages {
     }};
 }
 
+/// The outcome of one read of an API's configuration, for the readers that joined it.
+type ConfigRead = tokio::sync::watch::Receiver<Option<Result<ApiConfig, AwsError>>>;
+
+/// Reads of API configurations, with the reads in flight that concurrent readers of the same API
+/// join (see [`ApiConfigs::read`]).
+#[derive(Debug, Clone)]
+pub struct ApiConfigs {
+    calls: Calls,
+    reads: Arc<Mutex<HashMap<String, ConfigRead>>>,
+}
+
 /// Removes a finished (or abandoned) read from the in-flight map.
-struct LeaveOnDrop<'a>(&'a Cloud, &'a str);
+struct LeaveOnDrop<'a>(&'a ApiConfigs, &'a str);
 
 impl Drop for LeaveOnDrop<'_> {
     fn drop(&mut self) {
@@ -180,7 +194,14 @@ impl Drop for LeaveOnDrop<'_> {
     }
 }
 
-impl Cloud {
+impl ApiConfigs {
+    pub fn new(calls: Calls) -> Self {
+        Self {
+            calls,
+            reads: Arc::default(),
+        }
+    }
+
     /// Reads what a deployment of `api_id` would snapshot now. NotFound and every other AWS error
     /// come back as errors: a configuration that cannot be read is never taken as unchanged.
     ///
@@ -189,7 +210,7 @@ impl Cloud {
     /// burst of management calls. A joined read started before this one was asked for; it still
     /// ends before the CreateDeployment it serves, so the recorded fingerprint can only be older
     /// than the deployment (at worst a redeployment too many, never a change missed).
-    pub async fn api_config(&self, api_id: &str, deadline: Instant) -> Result<ApiConfig, AwsError> {
+    pub async fn read(&self, api_id: &str, deadline: Instant) -> Result<ApiConfig, AwsError> {
         let joined = {
             let mut reads = self.reads.lock().unwrap_or_else(|p| p.into_inner());
             match reads.get(api_id) {
@@ -222,8 +243,15 @@ impl Cloud {
 
     async fn read_api_config(&self, api_id: &str, deadline: Instant) -> Result<ApiConfig, AwsError> {
         let api = self
+            .calls
             .call(deadline, || async {
-                self.client().get_api().api_id(api_id).send().await.map_err(AwsError::from_sdk)
+                self.calls
+                    .client()
+                    .get_api()
+                    .api_id(api_id)
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)
             })
             .await?;
         let protocol = api.protocol_type().map(|p| p.as_str().to_string()).unwrap_or_else(|| "HTTP".into());

@@ -10,18 +10,18 @@
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future};
-use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::check::parse_duration;
-use crate::props::Props;
-use crate::resource::{
+use crate::config::keys::{
     DURATION, EXTERNAL_ID, POLICY, POLICY_ARNS, ROLE_ARN, SESSION_NAME, SOURCE_IDENTITY, TAGS, TRANSITIVE_TAG_KEYS, WEB_IDENTITY_TOKEN,
     WEB_IDENTITY_TOKEN_FILE,
 };
-use crate::transport::expand_home;
+use crate::config::transport::expand_home;
+use crate::decl::check::parse_duration;
+use crate::decl::props::Props;
+use crate::error::AwsError;
 
 /// One AssumeRole of the chain, as configured.
 #[derive(Debug, Clone, Default)]
@@ -151,18 +151,6 @@ fn default_session_name() -> String {
     format!("pulumi-aws-apigatewayv2-{secs}")
 }
 
-/// An STS error as a sentence: AWS's code and message, or the transport's causes.
-pub fn sts_error<E, R>(e: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
-{
-    match e.as_service_error() {
-        Some(se) => format!("{}: {}", se.code().unwrap_or("error"), se.message().unwrap_or("(no message)")),
-        None => crate::config::error_chain(e),
-    }
-}
-
 fn into_credentials(c: Option<aws_sdk_sts::types::Credentials>, source: &'static str) -> Result<Credentials, CredentialsError> {
     let c = c.ok_or_else(|| CredentialsError::unhandled("STS answered without credentials"))?;
     let expiry = SystemTime::try_from(c.expiration).ok();
@@ -221,7 +209,12 @@ impl StsLink {
             .send()
             .await
             .map_err(|e| {
-                CredentialsError::provider_error(format!("{}: AssumeRole of {} failed: {}", s.label, s.role_arn, sts_error(&e)))
+                CredentialsError::provider_error(format!(
+                    "{}: AssumeRole of {} failed: {}",
+                    s.label,
+                    s.role_arn,
+                    AwsError::from_sdk_ref(&e)
+                ))
             })?;
         into_credentials(out.credentials, "assumeRoles")
     }
@@ -252,7 +245,7 @@ impl StsLink {
                 CredentialsError::provider_error(format!(
                     "assumeRoleWithWebIdentity: AssumeRoleWithWebIdentity of {} failed: {}",
                     s.role_arn,
-                    sts_error(&e)
+                    AwsError::from_sdk_ref(&e)
                 ))
             })?;
         into_credentials(out.credentials, "assumeRoleWithWebIdentity")
@@ -330,7 +323,7 @@ pub async fn caller_identity(client: &aws_sdk_sts::Client) -> Result<(String, St
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| format!("STS GetCallerIdentity failed: {}", sts_error(&e)))?;
+        .map_err(|e| format!("STS GetCallerIdentity failed: {}", AwsError::from_sdk_ref(&e)))?;
     Ok((out.account.unwrap_or_default(), out.arn.unwrap_or_default()))
 }
 

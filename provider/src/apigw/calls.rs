@@ -1,0 +1,189 @@
+//! The call machinery of API Gateway v2: pacing to the account's quotas, retries with backoff
+//! within each operation's deadline, paginated listings, cancellation. What the calls are lives
+//! beside it ([`super::deployments`], [`super::api_config`]); how a failure is classified lives in
+//! [`crate::error`].
+
+use aws_sdk_apigatewayv2::Client;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::apigw::limiter::Limiter;
+use crate::apigw::shared_quota::SharedQuota;
+use crate::error::{AwsError, ErrorKind};
+
+/// The call machinery every API Gateway v2 call goes through: each attempt paced by the shared
+/// limiter (and CreateDeployment by the shared quota table), failures retried with jittered
+/// backoff within the operation's deadline, waits ended by the engine's cancellation.
+#[derive(Debug, Clone)]
+pub struct Calls {
+    client: Client,
+    limiter: Arc<Limiter>,
+    max_attempts: u32,
+    cancel: CancellationToken,
+    /// CreateDeployment's quota shared with other processes (`quotaTable`).
+    shared: Option<Arc<SharedQuota>>,
+}
+
+/// Waits between tries, doubling from `base` up to `cap`: the retries of a failed call (with
+/// jitter) and the polls for DEPLOYED (without) both take theirs from [`BACKOFF`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+pub const BACKOFF: Backoff = Backoff {
+    base: Duration::from_millis(100),
+    cap: Duration::from_secs(10),
+};
+
+impl Backoff {
+    /// The wait after the `n`th try (0 before the first retry): `base * 2^n`, at most `cap`.
+    pub fn step(&self, n: u32) -> Duration {
+        self.base.saturating_mul(1 << n.min(16)).min(self.cap)
+    }
+
+    /// The retry wait after failed attempt `attempt`: a random point in the upper half of its step.
+    pub fn jittered(&self, attempt: u32, unit: f64) -> Duration {
+        self.step(attempt).mul_f64(0.5 + unit.clamp(0.0, 1.0) / 2.0)
+    }
+}
+
+impl Calls {
+    pub fn new(client: Client, limiter: Arc<Limiter>, max_attempts: u32, cancel: CancellationToken) -> Self {
+        Self {
+            client,
+            limiter,
+            max_attempts: max_attempts.max(1),
+            cancel,
+            shared: None,
+        }
+    }
+
+    /// Paces CreateDeployment through `shared` (and the local limiter when it cannot be used).
+    pub fn with_shared_quota(mut self, shared: Option<Arc<SharedQuota>>) -> Self {
+        self.shared = shared;
+        self
+    }
+
+    pub(crate) async fn sleep_until(&self, at: Instant) -> Result<(), AwsError> {
+        tokio::select! {
+            _ = self.cancel.cancelled() => Err(AwsError::local("operation cancelled by the engine")),
+            _ = tokio::time::sleep_until(at) => Ok(()),
+        }
+    }
+
+    /// The slot of a call: from the shared table for CreateDeployment when there is one, else
+    /// from the local limiter.
+    async fn slot(&self, create_deployment: bool) -> Instant {
+        if create_deployment && let Some(shared) = self.shared.as_ref().filter(|s| s.available() && self.limiter.enabled()) {
+            // The account's call rate stays local (see shared_quota); the create slot is shared.
+            let after = self.limiter.reserve(false);
+            match shared.reserve(after).await {
+                Ok(slot) => return slot,
+                Err(why) => shared.fall_back(&why).await,
+            }
+        }
+        self.limiter.reserve(create_deployment)
+    }
+
+    /// Waits for this call's slot of the quota.
+    pub(crate) async fn pace(&self, create_deployment: bool, deadline: Instant) -> Result<(), AwsError> {
+        let slot = self.slot(create_deployment).await;
+        // A call that may go now goes, even at the deadline (the wait's last look, for one).
+        if slot > deadline && slot > Instant::now() {
+            return Err(AwsError::local(
+                "the operation's time ran out while queued for API Gateway's request quota",
+            ));
+        }
+        self.sleep_until(slot).await
+    }
+
+    /// After a failed attempt: gives up (returning the error) or sleeps a jittered backoff.
+    pub(crate) async fn backoff(&self, mut err: AwsError, attempt: u32, deadline: Instant) -> Result<(), AwsError> {
+        err.attempts = attempt;
+        if err.kind == ErrorKind::Throttled {
+            self.limiter.throttled();
+        }
+        if err.kind == ErrorKind::Permanent || attempt >= self.max_attempts {
+            return Err(err);
+        }
+        let wait = BACKOFF.jittered(attempt, fastrand::f64());
+        let at = Instant::now() + wait;
+        if at > deadline {
+            return Err(err);
+        }
+        tracing::debug!(attempt, kind = ?err.kind, code = ?err.code, "retrying after {:?}", wait);
+        self.sleep_until(at).await
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn limiter(&self) -> &Limiter {
+        &self.limiter
+    }
+
+    pub(crate) fn cancelled(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.cancel.cancelled()
+    }
+
+    /// One AWS call with pacing and retries.
+    pub(crate) async fn call<T, F, Fut>(&self, deadline: Instant, mut f: F) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            self.pace(false, deadline).await?;
+            attempt += 1;
+            match f().await {
+                Ok(v) => {
+                    self.limiter.succeeded();
+                    return Ok(v);
+                }
+                Err(e) => self.backoff(e, attempt, deadline).await?,
+            }
+        }
+    }
+
+    /// Every item of a paginated listing: `page` fetches one page from a `nextToken`.
+    pub(crate) async fn list_all<T, F, Fut>(&self, deadline: Instant, mut page: F) -> Result<Vec<T>, AwsError>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+    {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let (got, next) = self.call(deadline, || page(token.clone())).await?;
+            items.extend(got);
+            match next {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Steps double from 100 ms and stop at 10 s; jitter stays in the upper half of the step.
+    #[test]
+    fn backoff_steps() {
+        let ms = |d: Duration| d.as_millis();
+        let steps: Vec<u128> = (0..9).map(|n| ms(BACKOFF.step(n))).collect();
+        assert_eq!(steps, vec![100, 200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]);
+        assert_eq!(BACKOFF.step(u32::MAX), Duration::from_secs(10));
+        assert_eq!(ms(BACKOFF.jittered(1, 0.0)), 100);
+        assert_eq!(ms(BACKOFF.jittered(1, 1.0)), 200);
+        assert_eq!(ms(BACKOFF.jittered(1, 7.0)), 200);
+    }
+}

@@ -1,0 +1,646 @@
+//! `aws-apigatewayv2:index:Deployment`: its declaration, its typed inputs and outputs, and its
+//! lifecycle. The fingerprint of the API's configuration is recorded at creation and compared by
+//! Diff (with `redeployOnApiChange`) and Read (a warning when the API moved on).
+
+use std::collections::BTreeMap;
+use tokio::time::Instant;
+
+use crate::apigw::Aws;
+use crate::apigw::deployments::{self, WaitError};
+use crate::apigw::fingerprint::{self, Change};
+use crate::decl::diff::{ChangeKind, DiffResult};
+use crate::decl::props::{Props, Val};
+use crate::decl::{Field, Kind, ResourceDecl, Role};
+use crate::error::{AwsError, Error};
+use crate::resources::lifecycle::{Created, Ctx, DiffInput, PropsCodec, ReadResult, Resource};
+
+pub const API_ID: &str = "apiId";
+pub const DESCRIPTION: &str = "description";
+pub const TRIGGERS: &str = "triggers";
+pub const STAGE_NAME: &str = "stageName";
+pub const AUTO_DEPLOYED: &str = "autoDeployed";
+pub const CREATED_DATE: &str = "createdDate";
+pub const DEPLOYMENT_STATUS: &str = "deploymentStatus";
+pub const REDEPLOY_ON_API_CHANGE: &str = "redeployOnApiChange";
+pub const API_FINGERPRINT: &str = "apiFingerprint";
+pub const API_FINGERPRINT_PARTS: &str = "apiFingerprintParts";
+
+pub const DEPLOYMENT: ResourceDecl = ResourceDecl {
+    token: "aws-apigatewayv2:index:Deployment",
+    doc: include_str!("deployment.md"),
+    import_id: "<apiId>/<deploymentId>",
+    fields: &[
+        Field::new(API_ID, Kind::String, Role::Input, "The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.")
+            .required()
+            .replace()
+            .len(1, 128)
+            .read_back(),
+        Field::new(DESCRIPTION, Kind::String, Role::Input, "A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.")
+            .len(0, 1024)
+            .read_back(),
+        Field::new(TRIGGERS, Kind::StringMap, Role::Input, "Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.")
+            .replace(),
+        Field::new(STAGE_NAME, Kind::String, Role::Input, "The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.")
+            .replace()
+            .len(1, 128),
+        Field::new(REDEPLOY_ON_API_CHANGE, Kind::Boolean, Role::Input, "When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.")
+            .default_bool(false),
+        Field::new(AUTO_DEPLOYED, Kind::Boolean, Role::Output, "Whether API Gateway created this deployment automatically for a stage with autoDeploy."),
+        Field::new(CREATED_DATE, Kind::String, Role::Output, "When the deployment was created (ISO-8601)."),
+        Field::new(DEPLOYMENT_STATUS, Kind::String, Role::Output, "The deployment's status as AWS reports it: PENDING, FAILED or DEPLOYED."),
+        Field::new(API_FINGERPRINT, Kind::String, Role::Output, "The fingerprint (`v1:` and a SHA-256) of the API configuration this deployment was created from. Recorded at creation only; absent for imported deployments and for those created before version 0.2.0.")
+            .optional(),
+        Field::new(API_FINGERPRINT_PARTS, Kind::StringMap, Role::Output, "Per item of the fingerprinted configuration (for example `route GET /users`, `integration 4f2a1bc`), short hashes of its fields, so changes can be named.")
+            .optional(),
+    ],
+};
+
+/// What the program sets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeploymentInputs {
+    pub api_id: Option<String>,
+    pub description: Option<String>,
+    pub triggers: Option<BTreeMap<String, String>>,
+    pub stage_name: Option<String>,
+    pub redeploy_on_api_change: Option<bool>,
+}
+
+impl DeploymentInputs {
+    fn redeploys(&self) -> bool {
+        self.redeploy_on_api_change == Some(true)
+    }
+}
+
+impl PropsCodec for DeploymentInputs {
+    fn from_props(p: &Props) -> Self {
+        Self {
+            api_id: p.str(API_ID).map(str::to_string),
+            description: p.str(DESCRIPTION).map(str::to_string),
+            triggers: p.map(TRIGGERS).cloned(),
+            stage_name: p.str(STAGE_NAME).map(str::to_string),
+            redeploy_on_api_change: p.bool(REDEPLOY_ON_API_CHANGE),
+        }
+    }
+
+    fn into_props(self) -> Props {
+        let Self {
+            api_id,
+            description,
+            triggers,
+            stage_name,
+            redeploy_on_api_change,
+        } = self;
+        let mut p = Props::default();
+        p.set_opt(API_ID, api_id.map(Val::Str));
+        p.set_opt(DESCRIPTION, description.map(Val::Str));
+        p.set_opt(TRIGGERS, triggers.map(Val::Map));
+        p.set_opt(STAGE_NAME, stage_name.map(Val::Str));
+        p.set_opt(REDEPLOY_ON_API_CHANGE, redeploy_on_api_change.map(Val::Bool));
+        p
+    }
+}
+
+/// The fingerprint recorded at creation: the digest and the per-item parts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recorded {
+    pub digest: Option<String>,
+    pub parts: Option<BTreeMap<String, String>>,
+}
+
+impl Recorded {
+    fn of(fp: fingerprint::Fingerprint) -> Self {
+        Self {
+            digest: Some(fp.digest),
+            parts: Some(fp.parts),
+        }
+    }
+
+    fn both(&self) -> Option<(&str, &BTreeMap<String, String>)> {
+        Some((self.digest.as_deref()?, self.parts.as_ref()?))
+    }
+}
+
+/// What the engine stores: the inputs echoed (with AWS's apiId and description), what AWS
+/// reports, and the fingerprint recorded at creation. Deployments imported or made before 0.2.0
+/// have no fingerprint; imported ones start with no outputs at all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeploymentOutputs {
+    pub inputs: DeploymentInputs,
+    pub auto_deployed: Option<bool>,
+    pub created_date: Option<String>,
+    pub deployment_status: Option<String>,
+    pub fingerprint: Recorded,
+}
+
+impl DeploymentOutputs {
+    /// The outputs of `inputs` as AWS reports deployment `d` of `api_id`.
+    fn reported(mut inputs: DeploymentInputs, api_id: &str, d: &deployments::Deployment, fingerprint: Recorded) -> Self {
+        inputs.api_id = Some(api_id.to_string());
+        inputs.description = d.description.clone();
+        Self {
+            inputs,
+            auto_deployed: Some(d.auto_deployed),
+            created_date: d.created_date.clone(),
+            deployment_status: Some(d.status.clone()),
+            fingerprint,
+        }
+    }
+}
+
+impl PropsCodec for DeploymentOutputs {
+    fn from_props(p: &Props) -> Self {
+        Self {
+            inputs: DeploymentInputs::from_props(p),
+            auto_deployed: p.bool(AUTO_DEPLOYED),
+            created_date: p.str(CREATED_DATE).map(str::to_string),
+            deployment_status: p.str(DEPLOYMENT_STATUS).map(str::to_string),
+            fingerprint: Recorded {
+                digest: p.str(API_FINGERPRINT).map(str::to_string),
+                parts: p.map(API_FINGERPRINT_PARTS).cloned(),
+            },
+        }
+    }
+
+    fn into_props(self) -> Props {
+        let Self {
+            inputs,
+            auto_deployed,
+            created_date,
+            deployment_status,
+            fingerprint: Recorded { digest, parts },
+        } = self;
+        let mut p = inputs.into_props();
+        p.set_opt(AUTO_DEPLOYED, auto_deployed.map(Val::Bool));
+        p.set_opt(CREATED_DATE, created_date.map(Val::Str));
+        p.set_opt(DEPLOYMENT_STATUS, deployment_status.map(Val::Str));
+        p.set_opt(API_FINGERPRINT, digest.map(Val::Str));
+        p.set_opt(API_FINGERPRINT_PARTS, parts.map(Val::Map));
+        p
+    }
+}
+
+/// `Operation for deployment <id> of API <api>` (or `a deployment` before it has an id).
+fn what(operation: &str, api_id: &str, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{operation} for deployment {id} of API {api_id}"),
+        None => format!("{operation} for a deployment of API {api_id}"),
+    }
+}
+
+/// Resolves the deployment's API and id from the resource id (`apiId/deploymentId` for imports,
+/// or the bare deployment id with the apiId the stored properties know).
+pub fn split_id(id: &str, known_api: Option<&str>) -> Result<(String, String), Error> {
+    let malformed = || {
+        Error::BadInput(format!(
+            "deployment id {id:?} is malformed: expected <apiId>/<deploymentId>, for example `pulumi import aws-apigatewayv2:index:Deployment name a1b2c3d4e5/abc123`"
+        ))
+    };
+    if let Some((api, dep)) = id.split_once('/') {
+        if api.is_empty() || dep.is_empty() || dep.contains('/') {
+            return Err(malformed());
+        }
+        return Ok((api.to_string(), dep.to_string()));
+    }
+    if id.is_empty() {
+        return Err(malformed());
+    }
+    let api = known_api.ok_or_else(malformed)?;
+    Ok((api.to_string(), id.to_string()))
+}
+
+/// The hint added to AWS's refusal of a deployment id on a stage that deploys itself.
+fn auto_deploy_hint(stage: &str) -> String {
+    format!(
+        "stage '{stage}' has autoDeploy enabled, so API Gateway deploys it by itself and refuses a deployment id on it. \
+         Either drop stageName from this Deployment, or turn autoDeploy off on stage '{stage}'"
+    )
+}
+
+/// The part of Diff that needs no AWS call: the declared rules' changes, FAILED deployments
+/// replaced, and whether the API's live configuration must be compared too (the option is on,
+/// the fingerprint is not ignored and no replacement is planned already).
+fn planned_diff(
+    mut result: DiffResult,
+    old_outputs: &DeploymentOutputs,
+    news: &DeploymentInputs,
+    ignore_changes: &[String],
+) -> (DiffResult, bool) {
+    // A deployment AWS reports FAILED (recorded with init errors) cannot be repaired in place:
+    // replacing it is the only way the next `pulumi up` can finish it.
+    if old_outputs.deployment_status.as_deref() == Some("FAILED") {
+        result.changes.push((DEPLOYMENT_STATUS, ChangeKind::UpdateReplace));
+    }
+    let ignored = ignore_changes.iter().any(|p| p == API_FINGERPRINT || p == API_FINGERPRINT_PARTS);
+    let follow = news.redeploys() && !ignored && result.replaces().is_empty();
+    (result, follow)
+}
+
+/// The Deployment resource.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Deployment;
+
+impl Resource for Deployment {
+    const DECL: &'static ResourceDecl = &DEPLOYMENT;
+    type Inputs = DeploymentInputs;
+    type Outputs = DeploymentOutputs;
+
+    /// Creates the deployment, records the fingerprint of the configuration it snapshots, and
+    /// waits for DEPLOYED.
+    async fn create(&self, ctx: Ctx<'_>, inputs: DeploymentInputs, deadline: Instant) -> Result<Created<DeploymentOutputs>, Error> {
+        let aws = ctx.aws("Create")?;
+        let api_id = inputs
+            .api_id
+            .clone()
+            .ok_or_else(|| Error::BadInput(format!("Create of {}: apiId is missing or unknown", ctx.urn)))?;
+        let stage = inputs.stage_name.as_deref();
+        if let Some(stage) = stage
+            && let Some(true) = aws
+                .deployments
+                .stage_auto_deploy(&api_id, stage, deadline)
+                .await
+                .map_err(|e| Error::aws(what("GetStage", &api_id, None), &e))?
+        {
+            return Err(Error::Precondition(format!(
+                "Create of a deployment of API {api_id} refused before anything was created: {}.",
+                auto_deploy_hint(stage)
+            )));
+        }
+        // Read before the create: a change racing it then shows up as a difference later (a
+        // redeploy too many), never as a difference missed.
+        let recorded = match aws.api_configs.read(&api_id, deadline).await {
+            Ok(config) => Recorded::of(config.fingerprint()),
+            // Without the option a policy that only lacks the Get* permissions costs the
+            // fingerprint, not the deployment; any other failure (credentials, a missing API)
+            // would fail the create as well, so it fails here, before anything exists.
+            Err(e) if !inputs.redeploys() && e.is("AccessDeniedException") => {
+                let msg = format!(
+                    "could not read the configuration of API {api_id} ({e}); this deployment records no fingerprint, so refresh cannot tell when the API moves on"
+                );
+                ctx.warn(&msg).await;
+                Recorded::default()
+            }
+            Err(e) => {
+                return Err(Error::aws(
+                    what(
+                        "Reading the API's configuration (for the deployment's fingerprint) before creating",
+                        &api_id,
+                        None,
+                    ),
+                    &e,
+                ));
+            }
+        };
+        let created = aws
+            .deployments
+            .create(&api_id, inputs.description.as_deref(), stage, deadline)
+            .await
+            .map_err(|e| explain_create_failure(&api_id, stage, e))?;
+        let id = created.id.clone();
+        tracing::info!(api_id, deployment_id = id, "created deployment");
+        match wait(ctx, aws, &api_id, created, deadline).await {
+            Ok(d) => Ok(Created {
+                outputs: DeploymentOutputs::reported(inputs, &api_id, &d, recorded),
+                id,
+            }),
+            Err((d, e)) => Err(Error::Partial {
+                outputs: DeploymentOutputs::reported(inputs, &api_id, &d, recorded).into_props(),
+                reason: format!("deployment {id} of API {api_id} was created, but {e}"),
+                id,
+            }),
+        }
+    }
+
+    /// The recorded fingerprint is kept as it was (never replaced by the live one); when the API
+    /// moved on since, the user is warned.
+    async fn read(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        old_outputs: DeploymentOutputs,
+        old_inputs: DeploymentInputs,
+        deadline: Instant,
+    ) -> Result<Option<ReadResult<DeploymentInputs, DeploymentOutputs>>, Error> {
+        let aws = ctx.aws("Read")?;
+        let known_api = old_outputs.inputs.api_id.as_deref().or(old_inputs.api_id.as_deref());
+        let (api_id, id) = split_id(id, known_api)?;
+        let Some(d) = aws
+            .deployments
+            .get(&api_id, &id, deadline)
+            .await
+            .map_err(|e| Error::aws(what("GetDeployment", &api_id, Some(&id)), &e))?
+        else {
+            return Ok(None);
+        };
+        // Inputs AWS reports come from AWS; the others (triggers, stageName) stay as they were.
+        let inputs = DeploymentInputs {
+            api_id: Some(api_id.clone()),
+            description: d.description.clone(),
+            ..old_inputs
+        };
+        let outputs = DeploymentOutputs::reported(inputs.clone(), &api_id, &d, old_outputs.fingerprint);
+        if let Some((digest, parts)) = outputs.fingerprint.both() {
+            warn_if_stale(ctx, aws, &api_id, &id, digest, parts, inputs.redeploys(), deadline).await;
+        }
+        Ok(Some(ReadResult { id, outputs, inputs }))
+    }
+
+    async fn update(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        olds: DeploymentOutputs,
+        news: DeploymentInputs,
+        deadline: Instant,
+    ) -> Result<DeploymentOutputs, Error> {
+        let known_api = olds.inputs.api_id.as_deref().or(news.api_id.as_deref());
+        let aws = ctx.aws("Update")?;
+        let (api_id, id) = split_id(id, known_api)?;
+        let updated = aws
+            .deployments
+            .update(&api_id, &id, news.description.as_deref().unwrap_or(""), deadline)
+            .await
+            .map_err(|e| Error::aws(what("UpdateDeployment", &api_id, Some(&id)), &e))?;
+        let recorded = olds.fingerprint;
+        match wait(ctx, aws, &api_id, updated, deadline).await {
+            Ok(d) => Ok(DeploymentOutputs::reported(news, &api_id, &d, recorded)),
+            Err((d, e)) => Err(Error::Partial {
+                outputs: DeploymentOutputs::reported(news, &api_id, &d, recorded).into_props(),
+                reason: format!("deployment {id} of API {api_id} was updated, but {e}"),
+                id,
+            }),
+        }
+    }
+
+    async fn delete(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        olds: DeploymentOutputs,
+        old_inputs: DeploymentInputs,
+        deadline: Instant,
+    ) -> Result<(), Error> {
+        let known_api = olds.inputs.api_id.as_deref().or(old_inputs.api_id.as_deref());
+        let aws = ctx.aws("Delete")?;
+        let (api_id, id) = split_id(id, known_api)?;
+        let e = match aws.deployments.delete(&api_id, &id, deadline).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is("BadRequestException") => e,
+            Err(e) => return Err(Error::aws(what("DeleteDeployment", &api_id, Some(&id)), &e)),
+        };
+        let stages = aws.deployments.stages_pointing_at(&api_id, &id, deadline).await.unwrap_or_default();
+        if stages.is_empty() {
+            return Err(Error::aws(what("DeleteDeployment", &api_id, Some(&id)), &e));
+        }
+        let names = stages.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+        let head = format!(
+            "DeleteDeployment for deployment {id} of API {api_id} was refused because stage {names} still points at it (AWS: {e})."
+        );
+        let own_stage = olds.inputs.stage_name.as_deref().or(old_inputs.stage_name.as_deref());
+        let advice = match own_stage {
+            Some(stage) if stages.iter().any(|s| s == stage) => format!(
+                " This deployment was released to '{stage}' with stageName, so a replacement takes the stage over when it is created; \
+                 the stage can still point here only when the replacement is ordered delete-before-create (deleteBeforeReplace): \
+                 remove deleteBeforeReplace from this Deployment's options. If you are destroying the stack or removing the Deployment, \
+                 delete stage '{stage}' or point it at another deployment first. Then run the operation again."
+            ),
+            _ => format!(
+                " Point the stage at another deployment first: manage the stage in Pulumi with deploymentId set to the replacement Deployment's id, \
+                 or give the replacement Deployment stageName: {} so it takes the stage over when it is created. Then run the operation again.",
+                stages[0]
+            ),
+        };
+        Err(Error::Precondition(head + &advice))
+    }
+
+    /// Input changes from the declaration, a FAILED deployment replaced, and with
+    /// redeployOnApiChange a replacement when the API's configuration moved on since creation.
+    async fn diff(
+        &self,
+        ctx: Ctx<'_>,
+        input: DiffInput<'_, DeploymentInputs, DeploymentOutputs>,
+        deadline: Instant,
+    ) -> Result<DiffResult, Error> {
+        let DiffInput {
+            id,
+            old_outputs,
+            old_inputs,
+            news,
+            planned,
+            ignore_changes,
+        } = input;
+        let (mut result, follow) = planned_diff(planned, &old_outputs, &news, ignore_changes);
+        if !follow {
+            return Ok(result);
+        }
+        let Some(aws) = ctx.aws else {
+            // Provider config unknown in this preview: the declared rules still apply, the API
+            // cannot be read until `pulumi up` knows where it is.
+            let msg = "redeployOnApiChange: the provider's configuration is not known in this preview, so the API's configuration \
+                       cannot be read yet; `pulumi up` compares it once the configuration is known";
+            ctx.warn(msg).await;
+            return Ok(result);
+        };
+        let Some((digest, parts)) = old_outputs.fingerprint.both() else {
+            let msg = format!(
+                "redeployOnApiChange: deployment {id} has no recorded API fingerprint (it was imported, or created before version 0.2.0), \
+                 so whether the API changed since it was taken is unknown and it is not replaced. To start following the API, \
+                 replace it once: `pulumi up --replace '{}'` (or change triggers)",
+                ctx.urn
+            );
+            ctx.warn(&msg).await;
+            return Ok(result);
+        };
+        let known_api = old_outputs.inputs.api_id.as_deref().or(old_inputs.api_id.as_deref());
+        let (api_id, id) = split_id(id, known_api)?;
+        let live = aws
+            .api_configs
+            .read(&api_id, deadline)
+            .await
+            .map_err(|e| {
+                Error::aws(
+                    what(
+                        "Diff (redeployOnApiChange) could not read the API's configuration; without it the provider cannot tell whether the deployment is current. Reading the routes, integrations and authorizers",
+                        &api_id,
+                        Some(&id),
+                    ),
+                    &e,
+                )
+            })?
+            .fingerprint();
+        if live.digest == digest {
+            return Ok(result);
+        }
+        let changes = fingerprint::changes(parts, &live.parts);
+        let msg = format!(
+            "deployment {id} of API {api_id} was taken before {}; replacing it (redeployOnApiChange)",
+            stale_summary(&changes)
+        );
+        ctx.warn(&msg).await;
+        result.changes.push((API_FINGERPRINT_PARTS, ChangeKind::UpdateReplace));
+        result.details = changes
+            .iter()
+            .map(|c| {
+                let kind = match c {
+                    Change::Added(_) => ChangeKind::AddReplace,
+                    Change::Removed(_) => ChangeKind::DeleteReplace,
+                    Change::Changed(..) => ChangeKind::UpdateReplace,
+                };
+                (format!("{API_FINGERPRINT_PARTS}[{:?}]", c.label()), kind)
+            })
+            .collect();
+        Ok(result)
+    }
+}
+
+/// Waits for DEPLOYED, telling the user what it waits for.
+async fn wait(
+    ctx: Ctx<'_>,
+    aws: &Aws,
+    api_id: &str,
+    current: deployments::Deployment,
+    deadline: Instant,
+) -> Result<deployments::Deployment, (deployments::Deployment, WaitError)> {
+    if current.status != "DEPLOYED" {
+        let msg = format!(
+            "waiting for deployment {} of API {api_id} to be DEPLOYED (now {})",
+            current.id, current.status
+        );
+        ctx.info(&msg, true).await;
+    }
+    aws.deployments.wait_deployed(api_id, current, deadline).await
+}
+
+/// AWS's refusal, with how to fix the program when the cause is a usual mistake.
+fn explain_create_failure(api_id: &str, stage: Option<&str>, e: AwsError) -> Error {
+    let err = Error::aws(what("CreateDeployment", api_id, None), &e);
+    if e.is("BadRequestException") && e.message.contains("no routes exist") {
+        err.with_hint(
+            ". The deployment was probably created before the API's routes: make it depend on them \
+             (`dependsOn` the route resources, or put a route output such as its id into `triggers`)",
+        )
+    } else if e.is("BadRequestException")
+        && e.message.contains("AutoDeploy")
+        && let Some(stage) = stage
+    {
+        err.with_hint(&format!(". {}", auto_deploy_hint(stage)))
+    } else {
+        err
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn warn_if_stale(
+    ctx: Ctx<'_>,
+    aws: &Aws,
+    api_id: &str,
+    id: &str,
+    digest: &str,
+    parts: &BTreeMap<String, String>,
+    redeploys: bool,
+    deadline: Instant,
+) {
+    let live = match aws.api_configs.read(api_id, deadline).await {
+        Ok(c) => c.fingerprint(),
+        Err(e) => {
+            let msg = format!("could not check whether API {api_id} changed since deployment {id} was taken: {e}");
+            ctx.warn(&msg).await;
+            return;
+        }
+    };
+    if live.digest == digest {
+        return;
+    }
+    let changes = fingerprint::changes(parts, &live.parts);
+    let stages = aws.deployments.stages_pointing_at(api_id, id, deadline).await.unwrap_or_default();
+    let who = match stages.as_slice() {
+        [] => format!("deployment {id} of API {api_id} (no stage serves it)"),
+        [one] => format!("stage {one} serves deployment {id} of API {api_id}"),
+        many => format!("stages {} serve deployment {id} of API {api_id}", many.join(", ")),
+    };
+    let advice = if redeploys {
+        "the next `pulumi up` replaces it (redeployOnApiChange is set)"
+    } else {
+        "set redeployOnApiChange or change triggers"
+    };
+    let msg = format!("{who}, taken before {}; {advice}", stale_summary(&changes));
+    ctx.warn(&msg).await;
+}
+
+/// "route GET /users added; integration 4f2a: integrationUri changed" as a phrase.
+fn stale_summary(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        // Same items, same field hashes, different digest: only a short-hash collision does that.
+        "a change to the API's configuration".to_string()
+    } else {
+        fingerprint::summary(changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decl::props::{self, Strictness};
+
+    /// Import ids split into API and deployment; malformed ones name the expected form.
+    #[test]
+    fn ids() {
+        assert_eq!(split_id("api1/dep1", None).unwrap(), ("api1".into(), "dep1".into()));
+        for bad in ["api1/", "/dep1", "a/b/c", "", "dep1"] {
+            let Err(Error::BadInput(msg)) = split_id(bad, None) else {
+                panic!("{bad} accepted")
+            };
+            assert!(msg.contains("<apiId>/<deploymentId>"), "{bad}: {msg}");
+        }
+        assert_eq!(split_id("dep1", Some("api9")).unwrap(), ("api9".into(), "dep1".into()));
+    }
+
+    fn full_outputs() -> DeploymentOutputs {
+        DeploymentOutputs {
+            inputs: DeploymentInputs {
+                api_id: Some("a1".into()),
+                description: Some("d".into()),
+                triggers: Some(BTreeMap::from([("k".to_string(), "v".to_string())])),
+                stage_name: Some("prod".into()),
+                redeploy_on_api_change: Some(true),
+            },
+            auto_deployed: Some(false),
+            created_date: Some("2026-01-01T00:00:00Z".into()),
+            deployment_status: Some("DEPLOYED".into()),
+            fingerprint: Recorded {
+                digest: Some("v1:ab".into()),
+                parts: Some(BTreeMap::from([("route GET /".to_string(), "target=1".to_string())])),
+            },
+        }
+    }
+
+    /// Every declared field has a place in the typed outputs (and inputs): a filled value
+    /// sets each, and decoding it back gives the same value.
+    #[test]
+    fn typed_values_cover_the_declaration() {
+        let out = full_outputs();
+        let props = out.clone().into_props();
+        for f in DEPLOYMENT.fields {
+            assert!(props.get(f.name).is_some(), "{} is declared but the outputs never set it", f.name);
+        }
+        assert_eq!(DeploymentOutputs::from_props(&props), out);
+        let inputs = out.inputs.clone().into_props();
+        for f in DEPLOYMENT.inputs() {
+            assert!(inputs.get(f.name).is_some(), "input {} has no typed field", f.name);
+        }
+        let encoded = props::encode(&DEPLOYMENT, &props);
+        assert_eq!(props::decode(&DEPLOYMENT, Some(&encoded), Strictness::Lenient).0, props);
+    }
+
+    /// State of 0.1.0 (no fingerprint, no redeployOnApiChange) decodes with those absent.
+    #[test]
+    fn old_state_decodes() {
+        let mut p = full_outputs().into_props();
+        for name in [API_FINGERPRINT, API_FINGERPRINT_PARTS, REDEPLOY_ON_API_CHANGE] {
+            p.remove(name);
+        }
+        let out = DeploymentOutputs::from_props(&p);
+        assert_eq!(out.fingerprint, Recorded::default());
+        assert_eq!(out.inputs.redeploy_on_api_change, None);
+        assert!(!out.inputs.redeploys());
+    }
+}

@@ -1,0 +1,266 @@
+//! What a resource is to the provider, after pulumi-go-provider's `infer`: a declaration plus a
+//! lifecycle (create, read, update, delete, diff) on typed inputs and outputs. The per-call
+//! context ([`Ctx`]) is an argument; failures are domain [`Error`]s. [`Registered`] erases the
+//! types so one registry ([`super::RESOURCES`]) can hold every resource for the gRPC edge and the
+//! schema alike; it converts [`Props`] to the typed values and back, and nothing else.
+
+use std::future::Future;
+use std::pin::Pin;
+use tokio::time::Instant;
+
+use crate::apigw::Aws;
+use crate::decl::ResourceDecl;
+use crate::decl::diff::{self, DiffResult};
+use crate::decl::props::Props;
+use crate::engine::EngineLog;
+use crate::error::Error;
+
+/// Typed properties built from and into [`Props`]. `from_props` is lenient (what is absent or of
+/// another shape is `None`): stored state of older releases and import requests hold less.
+pub trait PropsCodec: Sized + Send + Sync {
+    fn from_props(props: &Props) -> Self;
+    fn into_props(self) -> Props;
+}
+
+/// What one RPC works with: the AWS clients (none while the provider's configuration is unknown),
+/// the engine's log, and the resource's URN.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub aws: Option<&'a Aws>,
+    pub engine: &'a EngineLog,
+    pub urn: &'a str,
+}
+
+impl<'a> Ctx<'a> {
+    /// The clients, or the precondition failure of an operation that needs them.
+    pub fn aws(&self, operation: &str) -> Result<&'a Aws, Error> {
+        self.aws.ok_or_else(|| {
+            Error::Precondition(format!(
+                "{operation}: the aws-apigatewayv2 provider is not configured yet (Configure was not called or its config is unknown)"
+            ))
+        })
+    }
+
+    /// A warning to the user, attached to this resource.
+    pub async fn warn(&self, message: &str) {
+        self.engine.warn(self.urn, message).await;
+    }
+
+    /// A progress message attached to this resource; ephemeral ones vanish when the step ends.
+    pub async fn info(&self, message: &str, ephemeral: bool) {
+        self.engine.info(self.urn, message, ephemeral).await;
+    }
+}
+
+/// A created object: its id and outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created<O> {
+    pub id: String,
+    pub outputs: O,
+}
+
+/// A read object: its id, outputs, and the inputs that would produce it (for import).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadResult<I, O> {
+    pub id: String,
+    pub outputs: O,
+    pub inputs: I,
+}
+
+/// What Read finds: the object, or `None` when it is gone.
+pub type ReadOutcome<I, O> = Result<Option<ReadResult<I, O>>, Error>;
+
+/// What Diff compares: the stored outputs and inputs, the new checked inputs, the changes the
+/// declaration's rules already found among the inputs, and the paths to ignore.
+pub struct DiffInput<'a, I, O> {
+    pub id: &'a str,
+    pub old_outputs: O,
+    pub old_inputs: I,
+    pub news: I,
+    pub planned: DiffResult,
+    pub ignore_changes: &'a [String],
+}
+
+/// A resource: its declaration and lifecycle on typed values.
+pub trait Resource: Send + Sync + 'static {
+    const DECL: &'static ResourceDecl;
+    type Inputs: PropsCodec;
+    type Outputs: PropsCodec;
+
+    fn create(
+        &self,
+        ctx: Ctx<'_>,
+        inputs: Self::Inputs,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Created<Self::Outputs>, Error>> + Send;
+
+    /// Refresh and import. `None` when the object is gone.
+    fn read(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        old_outputs: Self::Outputs,
+        old_inputs: Self::Inputs,
+        deadline: Instant,
+    ) -> impl Future<Output = ReadOutcome<Self::Inputs, Self::Outputs>> + Send;
+
+    fn update(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        olds: Self::Outputs,
+        news: Self::Inputs,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Self::Outputs, Error>> + Send;
+
+    /// Ok when the object is gone, whether this call deleted it or it already was.
+    fn delete(
+        &self,
+        ctx: Ctx<'_>,
+        id: &str,
+        olds: Self::Outputs,
+        old_inputs: Self::Inputs,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// The declared rules' changes, refined by what only the resource knows.
+    fn diff(
+        &self,
+        ctx: Ctx<'_>,
+        input: DiffInput<'_, Self::Inputs, Self::Outputs>,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<DiffResult, Error>> + Send;
+}
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A read object as properties.
+pub type ReadProps = ReadResult<Props, Props>;
+
+/// A resource with its types erased to [`Props`], as the registry holds it.
+pub trait Registered: Send + Sync {
+    fn decl(&self) -> &'static ResourceDecl;
+    fn create<'a>(&'a self, ctx: Ctx<'a>, inputs: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Created<Props>, Error>>;
+    fn read<'a>(
+        &'a self,
+        ctx: Ctx<'a>,
+        id: &'a str,
+        old_outputs: &'a Props,
+        old_inputs: &'a Props,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<Option<ReadProps>, Error>>;
+    fn update<'a>(
+        &'a self,
+        ctx: Ctx<'a>,
+        id: &'a str,
+        olds: &'a Props,
+        news: &'a Props,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<Props, Error>>;
+    fn delete<'a>(
+        &'a self,
+        ctx: Ctx<'a>,
+        id: &'a str,
+        olds: &'a Props,
+        old_inputs: &'a Props,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+    #[allow(clippy::too_many_arguments)]
+    fn diff<'a>(
+        &'a self,
+        ctx: Ctx<'a>,
+        id: &'a str,
+        old_outputs: &'a Props,
+        old_inputs: &'a Props,
+        news: &'a Props,
+        ignore_changes: &'a [String],
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<DiffResult, Error>>;
+}
+
+impl<R: Resource> Registered for R {
+    fn decl(&self) -> &'static ResourceDecl {
+        R::DECL
+    }
+
+    fn create<'a>(&'a self, ctx: Ctx<'a>, inputs: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Created<Props>, Error>> {
+        Box::pin(async move {
+            let created = Resource::create(self, ctx, R::Inputs::from_props(inputs), deadline).await?;
+            Ok(Created {
+                id: created.id,
+                outputs: created.outputs.into_props(),
+            })
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        ctx: Ctx<'a>,
+        id: &'a str,
+        old_outputs: &'a Props,
+        old_inputs: &'a Props,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<Option<ReadProps>, Error>> {
+        Box::pin(async move {
+            let olds = R::Outputs::from_props(old_outputs);
+            let found = Resource::read(self, ctx, id, olds, R::Inputs::from_props(old_inputs), deadline).await?;
+            Ok(found.map(|r| ReadResult {
+                id: r.id,
+                outputs: r.outputs.into_props(),
+                inputs: r.inputs.into_props(),
+            }))
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        ctx: Ctx<'a>,
+        id: &'a str,
+        olds: &'a Props,
+        news: &'a Props,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<Props, Error>> {
+        Box::pin(async move {
+            let olds = R::Outputs::from_props(olds);
+            let outputs = Resource::update(self, ctx, id, olds, R::Inputs::from_props(news), deadline).await?;
+            Ok(outputs.into_props())
+        })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        ctx: Ctx<'a>,
+        id: &'a str,
+        olds: &'a Props,
+        old_inputs: &'a Props,
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let olds = R::Outputs::from_props(olds);
+            Resource::delete(self, ctx, id, olds, R::Inputs::from_props(old_inputs), deadline).await
+        })
+    }
+
+    fn diff<'a>(
+        &'a self,
+        ctx: Ctx<'a>,
+        id: &'a str,
+        old_outputs: &'a Props,
+        old_inputs: &'a Props,
+        news: &'a Props,
+        ignore_changes: &'a [String],
+        deadline: Instant,
+    ) -> BoxFuture<'a, Result<DiffResult, Error>> {
+        Box::pin(async move {
+            let input = DiffInput {
+                id,
+                old_outputs: R::Outputs::from_props(old_outputs),
+                old_inputs: R::Inputs::from_props(old_inputs),
+                news: R::Inputs::from_props(news),
+                planned: diff::diff(R::DECL, old_inputs, news, ignore_changes),
+                ignore_changes,
+            };
+            Resource::diff(self, ctx, input, deadline).await
+        })
+    }
+}

@@ -1,0 +1,45 @@
+//! The registry: every resource the provider serves, each in a file of its own. The gRPC edge
+//! dispatches by type token through [`RESOURCES`], and schema.json, the docs pages and the README
+//! tables iterate it, so a new resource is its file plus one line here.
+//!
+//! - [`lifecycle`]: what a resource is (declaration, typed inputs and outputs, lifecycle).
+//! - [`deployment`], the `aws-apigatewayv2:index:Deployment` resource.
+
+pub mod deployment;
+pub mod lifecycle;
+
+use crate::decl::ResourceDecl;
+use lifecycle::Registered;
+
+/// Every resource, in schema order.
+pub static RESOURCES: &[&dyn Registered] = &[&deployment::Deployment];
+
+/// The resource of a type token (`aws-apigatewayv2:index:Deployment`).
+pub fn by_token(token: &str) -> Option<&'static dyn Registered> {
+    RESOURCES.iter().copied().find(|r| r.decl().token == token)
+}
+
+/// Every resource's declaration, in schema order.
+pub fn decls() -> impl Iterator<Item = &'static ResourceDecl> {
+    RESOURCES.iter().map(|r| r.decl())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tokens resolve to their own resource and no other; tokens are unique.
+    #[test]
+    fn lookup() {
+        assert_eq!(
+            by_token("aws-apigatewayv2:index:Deployment").map(|r| r.decl().token),
+            Some("aws-apigatewayv2:index:Deployment")
+        );
+        assert!(by_token("aws-apigatewayv2:index:Stage").is_none());
+        assert!(by_token("aws:apigatewayv2/deployment:Deployment").is_none());
+        let mut tokens: Vec<&str> = decls().map(|d| d.token).collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        assert_eq!(tokens.len(), RESOURCES.len());
+    }
+}
