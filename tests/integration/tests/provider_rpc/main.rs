@@ -1,0 +1,137 @@
+//! The provider binary driven over gRPC through the engine's call sequence, against the emulator.
+//! The harness is here; the tests are in modules by theme:
+//!
+//! - [`lifecycle`]: the engine's sequence, previews, validation, init failures, cancellation,
+//!   refused deletes, errors, secrets, schema and dispatch by type token.
+//! - [`faults`]: parallel creates under faults and quotas, lost responses, credentials, signals,
+//!   oversized messages.
+//! - [`api_following`]: `redeployOnApiChange`, refresh warnings and the fingerprint's parts.
+
+mod api_following;
+mod faults;
+mod lifecycle;
+
+use integration_tests::emulator::faults::{FaultKind, FaultRule};
+use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Settings};
+use integration_tests::rpc::{FakeEngine, configure, connect, start_engine};
+use integration_tests::*;
+use prost::Message;
+use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
+use rpc::resource_provider_client::ResourceProviderClient;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tonic::Code;
+use tonic::transport::Channel;
+
+const URN: &str = "urn:pulumi:dev::proj::aws-apigatewayv2:index:Deployment::prod";
+
+struct Harness {
+    em: apigatewayv2_emulator::RunningEmulator,
+    provider: ProviderProcess,
+    rpc: ResourceProviderClient<Channel>,
+    engine: FakeEngine,
+    fixture: Fixture,
+}
+
+fn config(url: &str) -> Value {
+    json!({"region": "us-east-1", "accessKey": DEFAULT_ACCESS_KEY, "secretKey": secret(json!(DEFAULT_SECRET_KEY)), "endpoint": url, "maxRetries": "5", "version": "0.1.0"})
+}
+
+/// Emulator + fixture + provider launched with an engine address, handshaken and configured.
+async fn harness(settings: Settings) -> Harness {
+    harness_with(settings, json!({})).await
+}
+
+/// As [`harness`], with `extra` merged into the provider configuration.
+async fn harness_with(settings: Settings, extra: Value) -> Harness {
+    let em = start_emulator(settings).await;
+    let fixture = fixture(&client(&em.url), "rpc").await;
+    let (engine, engine_addr) = start_engine().await;
+    let provider = ProviderProcess::start(&["--logtostderr", "-v=9", &engine_addr], &[]);
+    let mut rpc = connect(provider.port).await;
+    let mut cfg = config(&em.url);
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        cfg[k] = v.clone();
+    }
+    let resp = configure(&mut rpc, Some(&engine_addr), cfg).await.unwrap();
+    assert!(resp.accept_secrets && resp.supports_preview && resp.accept_resources);
+    Harness {
+        em,
+        provider,
+        rpc,
+        engine,
+        fixture,
+    }
+}
+
+async fn check(rpc: &mut ResourceProviderClient<Channel>, news: Value) -> rpc::CheckResponse {
+    rpc.check(rpc::CheckRequest {
+        urn: URN.into(),
+        olds: None,
+        news: Some(to_struct(news)),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+async fn create(rpc: &mut ResourceProviderClient<Channel>, props: Value, timeout: f64) -> Result<rpc::CreateResponse, tonic::Status> {
+    rpc.create(rpc::CreateRequest {
+        urn: URN.into(),
+        properties: Some(to_struct(props)),
+        timeout,
+        preview: false,
+        ..Default::default()
+    })
+    .await
+    .map(|r| r.into_inner())
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    details: Vec<prost_types::Any>,
+}
+
+fn init_failure(status: &tonic::Status) -> rpc::ErrorResourceInitFailed {
+    let outer = RpcStatus::decode(status.details()).expect("status details");
+    let any = outer.details.first().expect("a detail");
+    assert_eq!(any.type_url, "type.googleapis.com/pulumirpc.ErrorResourceInitFailed");
+    rpc::ErrorResourceInitFailed::decode(any.value.as_slice()).unwrap()
+}
+
+/// A Create waiting on a deployment that stays PENDING for ten minutes; returns once AWS has it.
+async fn create_stuck_pending() -> (Harness, tokio::task::JoinHandle<Result<rpc::CreateResponse, tonic::Status>>) {
+    let settings = Settings {
+        time_scale: 1.0,
+        quotas: false,
+        deploy_delay: Duration::from_secs(600),
+        ..fast_settings()
+    };
+    let h = harness(settings).await;
+    let mut rpc = h.rpc.clone();
+    let api = h.fixture.api_id.clone();
+    let pending = tokio::spawn(async move { create(&mut rpc, json!({"apiId": api}), 0.0).await });
+    let emulator = h.em.emulator.clone();
+    let api = h.fixture.api_id.clone();
+    wait_for("the deployment to exist", Duration::from_secs(10), || {
+        let ids = emulator.deployment_ids(&api);
+        async move { (!ids.is_empty()).then_some(()) }
+    })
+    .await;
+    (h, pending)
+}
+
+fn fault(op: &str, kind: FaultKind, probability: f64) -> FaultRule {
+    FaultRule {
+        operation: op.into(),
+        kind,
+        count: None,
+        probability,
+    }
+}
