@@ -40,22 +40,22 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["allowedAccountIds"] = pulumi.output(args?.allowedAccountIds).apply(JSON.stringify);
             resourceInputs["assumeRoleWithWebIdentity"] = pulumi.output(args?.assumeRoleWithWebIdentity).apply(JSON.stringify);
             resourceInputs["assumeRoles"] = pulumi.output(args?.assumeRoles).apply(JSON.stringify);
-            resourceInputs["callBurst"] = pulumi.output(args?.callBurst).apply(JSON.stringify);
-            resourceInputs["callsPerSecond"] = pulumi.output(args?.callsPerSecond).apply(JSON.stringify);
-            resourceInputs["createDeploymentIntervalMs"] = pulumi.output(args?.createDeploymentIntervalMs).apply(JSON.stringify);
+            resourceInputs["callBurst"] = pulumi.output((args?.callBurst) ?? 40).apply(JSON.stringify);
+            resourceInputs["callsPerSecond"] = pulumi.output((args?.callsPerSecond) ?? 10).apply(JSON.stringify);
+            resourceInputs["createDeploymentIntervalMs"] = pulumi.output((args?.createDeploymentIntervalMs) ?? 5000).apply(JSON.stringify);
             resourceInputs["customCaBundle"] = (args?.customCaBundle) ?? utilities.getEnv("AWS_CA_BUNDLE");
             resourceInputs["endpoint"] = args?.endpoint;
             resourceInputs["endpoints"] = pulumi.output(args?.endpoints).apply(JSON.stringify);
             resourceInputs["forbiddenAccountIds"] = pulumi.output(args?.forbiddenAccountIds).apply(JSON.stringify);
-            resourceInputs["httpProxy"] = (args?.httpProxy) ?? utilities.getEnv("HTTP_PROXY", "http_proxy");
-            resourceInputs["httpsProxy"] = (args?.httpsProxy) ?? utilities.getEnv("HTTPS_PROXY", "https_proxy");
+            resourceInputs["httpProxy"] = (args?.httpProxy) ?? utilities.getEnv("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy");
+            resourceInputs["httpsProxy"] = (args?.httpsProxy) ?? utilities.getEnv("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy");
             resourceInputs["insecure"] = pulumi.output((args?.insecure) ?? false).apply(JSON.stringify);
-            resourceInputs["maxRetries"] = pulumi.output(args?.maxRetries).apply(JSON.stringify);
+            resourceInputs["maxRetries"] = pulumi.output((args?.maxRetries) ?? 25).apply(JSON.stringify);
             resourceInputs["noProxy"] = (args?.noProxy) ?? utilities.getEnv("NO_PROXY", "no_proxy");
             resourceInputs["profile"] = (args?.profile) ?? utilities.getEnv("AWS_PROFILE");
             resourceInputs["quotaTable"] = args?.quotaTable;
             resourceInputs["quotaTableRegion"] = args?.quotaTableRegion;
-            resourceInputs["rateLimiting"] = pulumi.output(args?.rateLimiting).apply(JSON.stringify);
+            resourceInputs["rateLimiting"] = pulumi.output((args?.rateLimiting) ?? true).apply(JSON.stringify);
             resourceInputs["region"] = (args?.region) ?? utilities.getEnv("AWS_REGION", "AWS_DEFAULT_REGION");
             resourceInputs["retryMode"] = (args?.retryMode) ?? utilities.getEnv("AWS_RETRY_MODE");
             resourceInputs["secretKey"] = args?.secretKey ? pulumi.secret(args.secretKey) : undefined;
@@ -94,15 +94,15 @@ export interface ProviderArgs {
      */
     assumeRoles?: pulumi.Input<pulumi.Input<inputs.ProviderAssumeRoleArgs>[] | undefined>;
     /**
-     * The burst of management calls allowed at once (default 40, AWS's quota).
+     * The burst of management calls allowed at once (by default AWS's quota).
      */
     callBurst?: pulumi.Input<number | undefined>;
     /**
-     * The account's management call rate to pace at, per second (default 10, AWS's quota).
+     * The account's management call rate to pace at, per second (by default AWS's quota).
      */
     callsPerSecond?: pulumi.Input<number | undefined>;
     /**
-     * Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+     * Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
      */
     createDeploymentIntervalMs?: pulumi.Input<number | undefined>;
     /**
@@ -122,11 +122,11 @@ export interface ProviderArgs {
      */
     forbiddenAccountIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
-     * The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+     * The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
      */
     httpProxy?: pulumi.Input<string | undefined>;
     /**
-     * The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+     * The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
      */
     httpsProxy?: pulumi.Input<string | undefined>;
     /**
@@ -134,7 +134,7 @@ export interface ProviderArgs {
      */
     insecure?: pulumi.Input<boolean | undefined>;
     /**
-     * How many times a throttled or failed AWS call is attempted in all (default 25).
+     * How many times a throttled or failed AWS call is attempted in all.
      */
     maxRetries?: pulumi.Input<number | undefined>;
     /**
@@ -154,7 +154,7 @@ export interface ProviderArgs {
      */
     quotaTableRegion?: pulumi.Input<string | undefined>;
     /**
-     * Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+     * Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
      */
     rateLimiting?: pulumi.Input<boolean | undefined>;
     /**

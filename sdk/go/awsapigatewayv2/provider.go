@@ -23,23 +23,35 @@ func NewProvider(ctx *pulumi.Context,
 		args = &ProviderArgs{}
 	}
 
+	if args.CallBurst == nil {
+		args.CallBurst = pulumi.IntPtr(40)
+	}
+	if args.CallsPerSecond == nil {
+		args.CallsPerSecond = pulumi.IntPtr(10)
+	}
+	if args.CreateDeploymentIntervalMs == nil {
+		args.CreateDeploymentIntervalMs = pulumi.IntPtr(5000)
+	}
 	if args.CustomCaBundle == nil {
 		if d := internal.GetEnvOrDefault(nil, nil, "AWS_CA_BUNDLE"); d != nil {
 			args.CustomCaBundle = pulumi.StringPtr(d.(string))
 		}
 	}
 	if args.HttpProxy == nil {
-		if d := internal.GetEnvOrDefault(nil, nil, "HTTP_PROXY", "http_proxy"); d != nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"); d != nil {
 			args.HttpProxy = pulumi.StringPtr(d.(string))
 		}
 	}
 	if args.HttpsProxy == nil {
-		if d := internal.GetEnvOrDefault(nil, nil, "HTTPS_PROXY", "https_proxy"); d != nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"); d != nil {
 			args.HttpsProxy = pulumi.StringPtr(d.(string))
 		}
 	}
 	if args.Insecure == nil {
 		args.Insecure = pulumi.BoolPtr(false)
+	}
+	if args.MaxRetries == nil {
+		args.MaxRetries = pulumi.IntPtr(25)
 	}
 	if args.NoProxy == nil {
 		if d := internal.GetEnvOrDefault(nil, nil, "NO_PROXY", "no_proxy"); d != nil {
@@ -50,6 +62,9 @@ func NewProvider(ctx *pulumi.Context,
 		if d := internal.GetEnvOrDefault(nil, nil, "AWS_PROFILE"); d != nil {
 			args.Profile = pulumi.StringPtr(d.(string))
 		}
+	}
+	if args.RateLimiting == nil {
+		args.RateLimiting = pulumi.BoolPtr(true)
 	}
 	if args.Region == nil {
 		if d := internal.GetEnvOrDefault(nil, nil, "AWS_REGION", "AWS_DEFAULT_REGION"); d != nil {
@@ -104,11 +119,11 @@ type providerArgs struct {
 	AssumeRoleWithWebIdentity *ProviderAssumeRoleWithWebIdentity `pulumi:"assumeRoleWithWebIdentity"`
 	// Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
 	AssumeRoles []ProviderAssumeRole `pulumi:"assumeRoles"`
-	// The burst of management calls allowed at once (default 40, AWS's quota).
+	// The burst of management calls allowed at once (by default AWS's quota).
 	CallBurst *int `pulumi:"callBurst"`
-	// The account's management call rate to pace at, per second (default 10, AWS's quota).
+	// The account's management call rate to pace at, per second (by default AWS's quota).
 	CallsPerSecond *int `pulumi:"callsPerSecond"`
-	// Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+	// Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
 	CreateDeploymentIntervalMs *int `pulumi:"createDeploymentIntervalMs"`
 	// A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
 	CustomCaBundle *string `pulumi:"customCaBundle"`
@@ -118,13 +133,13 @@ type providerArgs struct {
 	Endpoints []ProviderEndpoint `pulumi:"endpoints"`
 	// Account ids the provider must not work in, checked like `allowedAccountIds`.
 	ForbiddenAccountIds []string `pulumi:"forbiddenAccountIds"`
-	// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+	// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
 	HttpProxy *string `pulumi:"httpProxy"`
-	// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+	// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
 	HttpsProxy *string `pulumi:"httpsProxy"`
 	// Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
 	Insecure *bool `pulumi:"insecure"`
-	// How many times a throttled or failed AWS call is attempted in all (default 25).
+	// How many times a throttled or failed AWS call is attempted in all.
 	MaxRetries *int `pulumi:"maxRetries"`
 	// Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
 	NoProxy *string `pulumi:"noProxy"`
@@ -134,7 +149,7 @@ type providerArgs struct {
 	QuotaTable *string `pulumi:"quotaTable"`
 	// The region of `quotaTable` (default: `region`).
 	QuotaTableRegion *string `pulumi:"quotaTableRegion"`
-	// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+	// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
 	RateLimiting *bool `pulumi:"rateLimiting"`
 	// The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
 	Region *string `pulumi:"region"`
@@ -170,11 +185,11 @@ type ProviderArgs struct {
 	AssumeRoleWithWebIdentity ProviderAssumeRoleWithWebIdentityPtrInput
 	// Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
 	AssumeRoles ProviderAssumeRoleArrayInput
-	// The burst of management calls allowed at once (default 40, AWS's quota).
+	// The burst of management calls allowed at once (by default AWS's quota).
 	CallBurst pulumi.IntPtrInput
-	// The account's management call rate to pace at, per second (default 10, AWS's quota).
+	// The account's management call rate to pace at, per second (by default AWS's quota).
 	CallsPerSecond pulumi.IntPtrInput
-	// Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+	// Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
 	CreateDeploymentIntervalMs pulumi.IntPtrInput
 	// A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
 	CustomCaBundle pulumi.StringPtrInput
@@ -184,13 +199,13 @@ type ProviderArgs struct {
 	Endpoints ProviderEndpointArrayInput
 	// Account ids the provider must not work in, checked like `allowedAccountIds`.
 	ForbiddenAccountIds pulumi.StringArrayInput
-	// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+	// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
 	HttpProxy pulumi.StringPtrInput
-	// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+	// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
 	HttpsProxy pulumi.StringPtrInput
 	// Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
 	Insecure pulumi.BoolPtrInput
-	// How many times a throttled or failed AWS call is attempted in all (default 25).
+	// How many times a throttled or failed AWS call is attempted in all.
 	MaxRetries pulumi.IntPtrInput
 	// Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
 	NoProxy pulumi.StringPtrInput
@@ -200,7 +215,7 @@ type ProviderArgs struct {
 	QuotaTable pulumi.StringPtrInput
 	// The region of `quotaTable` (default: `region`).
 	QuotaTableRegion pulumi.StringPtrInput
-	// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+	// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
 	RateLimiting pulumi.BoolPtrInput
 	// The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
 	Region pulumi.StringPtrInput

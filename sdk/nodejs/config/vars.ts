@@ -54,34 +54,34 @@ Object.defineProperty(exports, "assumeRoles", {
 });
 
 /**
- * The burst of management calls allowed at once (default 40, AWS's quota).
+ * The burst of management calls allowed at once (by default AWS's quota).
  */
-export declare const callBurst: number | undefined;
+export declare const callBurst: number;
 Object.defineProperty(exports, "callBurst", {
     get() {
-        return __config.getObject<number>("callBurst");
+        return __config.getObject<number>("callBurst") ?? 40;
     },
     enumerable: true,
 });
 
 /**
- * The account's management call rate to pace at, per second (default 10, AWS's quota).
+ * The account's management call rate to pace at, per second (by default AWS's quota).
  */
-export declare const callsPerSecond: number | undefined;
+export declare const callsPerSecond: number;
 Object.defineProperty(exports, "callsPerSecond", {
     get() {
-        return __config.getObject<number>("callsPerSecond");
+        return __config.getObject<number>("callsPerSecond") ?? 10;
     },
     enumerable: true,
 });
 
 /**
- * Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+ * Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
  */
-export declare const createDeploymentIntervalMs: number | undefined;
+export declare const createDeploymentIntervalMs: number;
 Object.defineProperty(exports, "createDeploymentIntervalMs", {
     get() {
-        return __config.getObject<number>("createDeploymentIntervalMs");
+        return __config.getObject<number>("createDeploymentIntervalMs") ?? 5000;
     },
     enumerable: true,
 });
@@ -131,23 +131,23 @@ Object.defineProperty(exports, "forbiddenAccountIds", {
 });
 
 /**
- * The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+ * The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
  */
 export declare const httpProxy: string | undefined;
 Object.defineProperty(exports, "httpProxy", {
     get() {
-        return __config.get("httpProxy") ?? utilities.getEnv("HTTP_PROXY", "http_proxy");
+        return __config.get("httpProxy") ?? utilities.getEnv("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy");
     },
     enumerable: true,
 });
 
 /**
- * The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+ * The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
  */
 export declare const httpsProxy: string | undefined;
 Object.defineProperty(exports, "httpsProxy", {
     get() {
-        return __config.get("httpsProxy") ?? utilities.getEnv("HTTPS_PROXY", "https_proxy");
+        return __config.get("httpsProxy") ?? utilities.getEnv("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy");
     },
     enumerable: true,
 });
@@ -164,12 +164,12 @@ Object.defineProperty(exports, "insecure", {
 });
 
 /**
- * How many times a throttled or failed AWS call is attempted in all (default 25).
+ * How many times a throttled or failed AWS call is attempted in all.
  */
-export declare const maxRetries: number | undefined;
+export declare const maxRetries: number;
 Object.defineProperty(exports, "maxRetries", {
     get() {
-        return __config.getObject<number>("maxRetries");
+        return __config.getObject<number>("maxRetries") ?? 25;
     },
     enumerable: true,
 });
@@ -219,12 +219,12 @@ Object.defineProperty(exports, "quotaTableRegion", {
 });
 
 /**
- * Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+ * Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
  */
-export declare const rateLimiting: boolean | undefined;
+export declare const rateLimiting: boolean;
 Object.defineProperty(exports, "rateLimiting", {
     get() {
-        return __config.getObject<boolean>("rateLimiting");
+        return __config.getObject<boolean>("rateLimiting") ?? true;
     },
     enumerable: true,
 });

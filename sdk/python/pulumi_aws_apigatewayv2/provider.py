@@ -58,22 +58,22 @@ class ProviderArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_account_ids: Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
         :param pulumi.Input['ProviderAssumeRoleWithWebIdentityArgs'] assume_role_with_web_identity: Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
         :param pulumi.Input[Sequence[pulumi.Input['ProviderAssumeRoleArgs']]] assume_roles: Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
-        :param pulumi.Input[_builtins.int] call_burst: The burst of management calls allowed at once (default 40, AWS's quota).
-        :param pulumi.Input[_builtins.int] calls_per_second: The account's management call rate to pace at, per second (default 10, AWS's quota).
-        :param pulumi.Input[_builtins.int] create_deployment_interval_ms: Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+        :param pulumi.Input[_builtins.int] call_burst: The burst of management calls allowed at once (by default AWS's quota).
+        :param pulumi.Input[_builtins.int] calls_per_second: The account's management call rate to pace at, per second (by default AWS's quota).
+        :param pulumi.Input[_builtins.int] create_deployment_interval_ms: Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
         :param pulumi.Input[_builtins.str] custom_ca_bundle: A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
         :param pulumi.Input[_builtins.str] endpoint: Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
         :param pulumi.Input[Sequence[pulumi.Input['ProviderEndpointArgs']]] endpoints: Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] forbidden_account_ids: Account ids the provider must not work in, checked like `allowedAccountIds`.
-        :param pulumi.Input[_builtins.str] http_proxy: The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
-        :param pulumi.Input[_builtins.str] https_proxy: The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+        :param pulumi.Input[_builtins.str] http_proxy: The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
+        :param pulumi.Input[_builtins.str] https_proxy: The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
         :param pulumi.Input[_builtins.bool] insecure: Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
-        :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or failed AWS call is attempted in all (default 25).
+        :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or failed AWS call is attempted in all.
         :param pulumi.Input[_builtins.str] no_proxy: Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
         :param pulumi.Input[_builtins.str] profile: The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
         :param pulumi.Input[_builtins.str] quota_table: A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
         :param pulumi.Input[_builtins.str] quota_table_region: The region of `quotaTable` (default: `region`).
-        :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+        :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
         :param pulumi.Input[_builtins.str] retry_mode: `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key. Falls back to the standard AWS credential chain.
@@ -94,10 +94,16 @@ class ProviderArgs:
             pulumi.set(__self__, "assume_role_with_web_identity", assume_role_with_web_identity)
         if assume_roles is not None:
             pulumi.set(__self__, "assume_roles", assume_roles)
+        if call_burst is None:
+            call_burst = 40
         if call_burst is not None:
             pulumi.set(__self__, "call_burst", call_burst)
+        if calls_per_second is None:
+            calls_per_second = 10
         if calls_per_second is not None:
             pulumi.set(__self__, "calls_per_second", calls_per_second)
+        if create_deployment_interval_ms is None:
+            create_deployment_interval_ms = 5000
         if create_deployment_interval_ms is not None:
             pulumi.set(__self__, "create_deployment_interval_ms", create_deployment_interval_ms)
         if custom_ca_bundle is None:
@@ -111,17 +117,19 @@ class ProviderArgs:
         if forbidden_account_ids is not None:
             pulumi.set(__self__, "forbidden_account_ids", forbidden_account_ids)
         if http_proxy is None:
-            http_proxy = _utilities.get_env('HTTP_PROXY', 'http_proxy')
+            http_proxy = _utilities.get_env('HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy')
         if http_proxy is not None:
             pulumi.set(__self__, "http_proxy", http_proxy)
         if https_proxy is None:
-            https_proxy = _utilities.get_env('HTTPS_PROXY', 'https_proxy')
+            https_proxy = _utilities.get_env('HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy')
         if https_proxy is not None:
             pulumi.set(__self__, "https_proxy", https_proxy)
         if insecure is None:
             insecure = False
         if insecure is not None:
             pulumi.set(__self__, "insecure", insecure)
+        if max_retries is None:
+            max_retries = 25
         if max_retries is not None:
             pulumi.set(__self__, "max_retries", max_retries)
         if no_proxy is None:
@@ -136,6 +144,8 @@ class ProviderArgs:
             pulumi.set(__self__, "quota_table", quota_table)
         if quota_table_region is not None:
             pulumi.set(__self__, "quota_table_region", quota_table_region)
+        if rate_limiting is None:
+            rate_limiting = True
         if rate_limiting is not None:
             pulumi.set(__self__, "rate_limiting", rate_limiting)
         if region is None:
@@ -225,7 +235,7 @@ class ProviderArgs:
     @pulumi.getter(name="callBurst")
     def call_burst(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        The burst of management calls allowed at once (default 40, AWS's quota).
+        The burst of management calls allowed at once (by default AWS's quota).
         """
         return pulumi.get(self, "call_burst")
 
@@ -237,7 +247,7 @@ class ProviderArgs:
     @pulumi.getter(name="callsPerSecond")
     def calls_per_second(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        The account's management call rate to pace at, per second (default 10, AWS's quota).
+        The account's management call rate to pace at, per second (by default AWS's quota).
         """
         return pulumi.get(self, "calls_per_second")
 
@@ -249,7 +259,7 @@ class ProviderArgs:
     @pulumi.getter(name="createDeploymentIntervalMs")
     def create_deployment_interval_ms(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+        Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
         """
         return pulumi.get(self, "create_deployment_interval_ms")
 
@@ -309,7 +319,7 @@ class ProviderArgs:
     @pulumi.getter(name="httpProxy")
     def http_proxy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+        The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
         """
         return pulumi.get(self, "http_proxy")
 
@@ -321,7 +331,7 @@ class ProviderArgs:
     @pulumi.getter(name="httpsProxy")
     def https_proxy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+        The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
         """
         return pulumi.get(self, "https_proxy")
 
@@ -345,7 +355,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxRetries")
     def max_retries(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How many times a throttled or failed AWS call is attempted in all (default 25).
+        How many times a throttled or failed AWS call is attempted in all.
         """
         return pulumi.get(self, "max_retries")
 
@@ -405,7 +415,7 @@ class ProviderArgs:
     @pulumi.getter(name="rateLimiting")
     def rate_limiting(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+        Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
         """
         return pulumi.get(self, "rate_limiting")
 
@@ -593,22 +603,22 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allowed_account_ids: Account ids the provider may work in. Configure learns the account with STS GetCallerIdentity and refuses any other before any API Gateway call.
         :param pulumi.Input[Union['ProviderAssumeRoleWithWebIdentityArgs', 'ProviderAssumeRoleWithWebIdentityArgsDict']] assume_role_with_web_identity: Credentials from an OIDC token (CI systems); `assumeRoles` then start from them. AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE keep working through the default chain without this.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ProviderAssumeRoleArgs', 'ProviderAssumeRoleArgsDict']]]] assume_roles: Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
-        :param pulumi.Input[_builtins.int] call_burst: The burst of management calls allowed at once (default 40, AWS's quota).
-        :param pulumi.Input[_builtins.int] calls_per_second: The account's management call rate to pace at, per second (default 10, AWS's quota).
-        :param pulumi.Input[_builtins.int] create_deployment_interval_ms: Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+        :param pulumi.Input[_builtins.int] call_burst: The burst of management calls allowed at once (by default AWS's quota).
+        :param pulumi.Input[_builtins.int] calls_per_second: The account's management call rate to pace at, per second (by default AWS's quota).
+        :param pulumi.Input[_builtins.int] create_deployment_interval_ms: Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
         :param pulumi.Input[_builtins.str] custom_ca_bundle: A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
         :param pulumi.Input[_builtins.str] endpoint: Overrides the API Gateway v2 management endpoint (an http:// or https:// URL), e.g. for the project's local emulator or a LocalStack-style setup. A shorthand for `endpoints: [{apigatewayv2: ...}]`.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ProviderEndpointArgs', 'ProviderEndpointArgsDict']]]] endpoints: Endpoint overrides per service (`apigatewayv2`, `sts`), as one object in a list, as pulumi-aws takes them.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] forbidden_account_ids: Account ids the provider must not work in, checked like `allowedAccountIds`.
-        :param pulumi.Input[_builtins.str] http_proxy: The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
-        :param pulumi.Input[_builtins.str] https_proxy: The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+        :param pulumi.Input[_builtins.str] http_proxy: The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
+        :param pulumi.Input[_builtins.str] https_proxy: The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
         :param pulumi.Input[_builtins.bool] insecure: Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
-        :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or failed AWS call is attempted in all (default 25).
+        :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or failed AWS call is attempted in all.
         :param pulumi.Input[_builtins.str] no_proxy: Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
         :param pulumi.Input[_builtins.str] profile: The profile of the shared AWS config and credentials files to use. Can also be set with AWS_PROFILE.
         :param pulumi.Input[_builtins.str] quota_table: A DynamoDB table (key `pk`, a string) through which every provider process deploying into the same account and region shares the CreateDeployment quota: CI matrices, preview environments, Automation API fleets. Unset, each process paces alone.
         :param pulumi.Input[_builtins.str] quota_table_region: The region of `quotaTable` (default: `region`).
-        :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+        :param pulumi.Input[_builtins.bool] rate_limiting: Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.
         :param pulumi.Input[_builtins.str] retry_mode: `standard` or `adaptive`, for the STS calls (role assumption, the account check). API Gateway calls always use the provider's own paced retries, which already adapt to throttling. Can also be set with AWS_RETRY_MODE.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key. Falls back to the standard AWS credential chain.
@@ -689,8 +699,14 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["allowed_account_ids"] = pulumi.Output.from_input(allowed_account_ids).apply(pulumi.runtime.to_json) if allowed_account_ids is not None else None
             __props__.__dict__["assume_role_with_web_identity"] = pulumi.Output.from_input(assume_role_with_web_identity).apply(pulumi.runtime.to_json) if assume_role_with_web_identity is not None else None
             __props__.__dict__["assume_roles"] = pulumi.Output.from_input(assume_roles).apply(pulumi.runtime.to_json) if assume_roles is not None else None
+            if call_burst is None:
+                call_burst = 40
             __props__.__dict__["call_burst"] = pulumi.Output.from_input(call_burst).apply(pulumi.runtime.to_json) if call_burst is not None else None
+            if calls_per_second is None:
+                calls_per_second = 10
             __props__.__dict__["calls_per_second"] = pulumi.Output.from_input(calls_per_second).apply(pulumi.runtime.to_json) if calls_per_second is not None else None
+            if create_deployment_interval_ms is None:
+                create_deployment_interval_ms = 5000
             __props__.__dict__["create_deployment_interval_ms"] = pulumi.Output.from_input(create_deployment_interval_ms).apply(pulumi.runtime.to_json) if create_deployment_interval_ms is not None else None
             if custom_ca_bundle is None:
                 custom_ca_bundle = _utilities.get_env('AWS_CA_BUNDLE')
@@ -699,14 +715,16 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["endpoints"] = pulumi.Output.from_input(endpoints).apply(pulumi.runtime.to_json) if endpoints is not None else None
             __props__.__dict__["forbidden_account_ids"] = pulumi.Output.from_input(forbidden_account_ids).apply(pulumi.runtime.to_json) if forbidden_account_ids is not None else None
             if http_proxy is None:
-                http_proxy = _utilities.get_env('HTTP_PROXY', 'http_proxy')
+                http_proxy = _utilities.get_env('HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy')
             __props__.__dict__["http_proxy"] = http_proxy
             if https_proxy is None:
-                https_proxy = _utilities.get_env('HTTPS_PROXY', 'https_proxy')
+                https_proxy = _utilities.get_env('HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy')
             __props__.__dict__["https_proxy"] = https_proxy
             if insecure is None:
                 insecure = False
             __props__.__dict__["insecure"] = pulumi.Output.from_input(insecure).apply(pulumi.runtime.to_json) if insecure is not None else None
+            if max_retries is None:
+                max_retries = 25
             __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None
             if no_proxy is None:
                 no_proxy = _utilities.get_env('NO_PROXY', 'no_proxy')
@@ -716,6 +734,8 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["profile"] = profile
             __props__.__dict__["quota_table"] = quota_table
             __props__.__dict__["quota_table_region"] = quota_table_region
+            if rate_limiting is None:
+                rate_limiting = True
             __props__.__dict__["rate_limiting"] = pulumi.Output.from_input(rate_limiting).apply(pulumi.runtime.to_json) if rate_limiting is not None else None
             if region is None:
                 region = _utilities.get_env('AWS_REGION', 'AWS_DEFAULT_REGION')

@@ -7,10 +7,12 @@
 //! - [`rpc`]: a stand-in for the engine's Engine service, and a client of a launched provider.
 //! - [`net`]: a TLS front with a test CA, an HTTP CONNECT proxy, a request-counting relay.
 //! - [`dynamo`]: moto's DynamoDB server on a free port, and the `quotaTable` table.
+//! - [`process`]: the engine's child processes found and killed (`pgrep`, /proc).
 //! - `src/bin/bench.rs`: `make bench`.
 //!
 //! Tests (`tests/`): `emulator_sdk` (the emulator, STS included, through the AWS SDK),
-//! `provider_rpc` (the provider binary over gRPC, faults, quotas, cancellation), `shared_quota`
+//! `provider_rpc` (the provider binary over gRPC, one module per theme: lifecycle, faults,
+//! api_following), `shared_quota`
 //! (processes sharing the quota through `quotaTable`), `e2e_pulumi` (YAML programs through the
 //! CLI; with `E2E_REAL_AWS=1` against a real account), `e2e_projects` (the TypeScript, Python
 //! and Go examples as ordinary projects run by their language hosts, and `pulumi import`),
@@ -31,6 +33,7 @@ pub use apigatewayv2_emulator as emulator;
 pub mod dynamo;
 pub mod e2e;
 pub mod net;
+pub mod process;
 pub mod rpc;
 
 /// Emulator settings for fast tests: 100x time scale, short deployment delay.

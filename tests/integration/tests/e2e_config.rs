@@ -10,9 +10,24 @@ use integration_tests::net::{connect_proxy, tls_front};
 use integration_tests::*;
 use std::time::Duration;
 
-const PROGRAM: &str = "name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\n  description:\n    type: string\n    default: v1\n\
-resources:\n  deployment:\n    type: aws-apigatewayv2:Deployment\n    properties:\n      apiId: ${apiId}\n      description: ${description}\n\
-outputs:\n  id: ${deployment.id}\n  status: ${deployment.deploymentStatus}\n";
+const PROGRAM: &str = r#"name: e2e
+runtime: yaml
+config:
+  apiId:
+    type: string
+  description:
+    type: string
+    default: v1
+resources:
+  deployment:
+    type: aws-apigatewayv2:Deployment
+    properties:
+      apiId: ${apiId}
+      description: ${description}
+outputs:
+  id: ${deployment.id}
+  status: ${deployment.deploymentStatus}
+"#;
 
 const ROLE_B: &str = "arn:aws:iam::222222222222:role/ci";
 const ROLE_C: &str = "arn:aws:iam::333333333333:role/deployer";

@@ -3,20 +3,45 @@
 //! environment the same tests run against a real account (no endpoint override).
 
 use integration_tests::e2e::{Project, Target, all_text_under, pack_plugin};
+use integration_tests::process::{children, kill_provider, kill9, process_ended, provider_pids};
 use integration_tests::*;
 
 /// A YAML program with one Deployment whose properties are `props` (YAML, indented 6).
 fn program(props: &str) -> String {
-    format!(
-        "name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\n  description:\n    type: string\n    default: v1\n  routes:\n    type: string\n    default: r1\n\
-         resources:\n  deployment:\n    type: aws-apigatewayv2:Deployment\n    properties:\n{props}\n\
-         outputs:\n  id: ${{deployment.id}}\n  autoDeployed: ${{deployment.autoDeployed}}\n  status: ${{deployment.deploymentStatus}}\n"
-    )
+    let head = r#"name: e2e
+runtime: yaml
+config:
+  apiId:
+    type: string
+  description:
+    type: string
+    default: v1
+  routes:
+    type: string
+    default: r1
+resources:
+  deployment:
+    type: aws-apigatewayv2:Deployment
+    properties:
+"#;
+    let tail = r#"
+outputs:
+  id: ${deployment.id}
+  autoDeployed: ${deployment.autoDeployed}
+  status: ${deployment.deploymentStatus}
+"#;
+    format!("{head}{props}{tail}")
 }
 
-const RELEASED: &str =
-    "      apiId: ${apiId}\n      description: ${description}\n      stageName: prod\n      triggers:\n        routes: ${routes}";
-const UNSTAGED: &str = "      apiId: ${apiId}\n      description: ${description}\n      triggers:\n        routes: ${routes}";
+const RELEASED: &str = r#"      apiId: ${apiId}
+      description: ${description}
+      stageName: prod
+      triggers:
+        routes: ${routes}"#;
+const UNSTAGED: &str = r#"      apiId: ${apiId}
+      description: ${description}
+      triggers:
+        routes: ${routes}"#;
 
 /// Position of the last call of `method` in the engine's gRPC log, for ordering assertions.
 fn last_call(p: &Project, method: &str) -> Option<usize> {
@@ -159,7 +184,12 @@ fn refresh_drops_deleted_deployment() {
 fn import_generates_code_without_diff() {
     let t = Target::new("import");
     let dep_id = t.deployment_made_outside("made elsewhere");
-    let header = "name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\n";
+    let header = r#"name: e2e
+runtime: yaml
+config:
+  apiId:
+    type: string
+"#;
     let p = t.project("import", &format!("{header}resources: {{}}\n"));
     let import_id = format!("{}/{dep_id}", t.fixture.api_id);
     p.ok(&[
@@ -303,27 +333,6 @@ fn adopt_and_converge(t: &Target, p: &Project, id: &str) {
     assert_eq!(t.ids().len(), 1, "no duplicate");
 }
 
-/// SIGKILLs the provider plugin that the `pulumi` process `engine` launched.
-fn kill_provider(engine: &std::process::Child) {
-    for pid in provider_pids(engine) {
-        std::process::Command::new("kill").args(["-9", &pid]).status().unwrap();
-    }
-}
-
-/// The provider processes the engine started (at least one).
-fn provider_pids(engine: &std::process::Child) -> Vec<String> {
-    let out = std::process::Command::new("pgrep")
-        .args(["-P", &engine.id().to_string(), "-f", "pulumi-resource-aws-apigatewayv2"])
-        .output()
-        .unwrap();
-    let pids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    assert!(!pids.is_empty(), "no provider process under the engine");
-    pids
-}
-
 /// A deployment still PENDING when create's customTimeout ran out is recorded with its id; the
 /// next `pulumi up` finishes it (waits for DEPLOYED) instead of creating a second one.
 #[test]
@@ -332,7 +341,21 @@ fn init_error_is_finished_by_next_up() {
     let Some(em) = &t.em else { return };
     // 300 s at the emulator's 0.01 time scale: PENDING for 3 s.
     em.emulator.set_deploy_delay(std::time::Duration::from_secs(300));
-    let program = "name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\nresources:\n  deployment:\n    type: aws-apigatewayv2:Deployment\n    properties:\n      apiId: ${apiId}\n      description: slow\n    options:\n      customTimeouts:\n        create: 1s\n";
+    let program = r#"name: e2e
+runtime: yaml
+config:
+  apiId:
+    type: string
+resources:
+  deployment:
+    type: aws-apigatewayv2:Deployment
+    properties:
+      apiId: ${apiId}
+      description: slow
+    options:
+      customTimeouts:
+        create: 1s
+"#;
     let p = t.project("initerr", program);
     let up = p.fails(&["up", "--yes"]);
     assert!(up.text().contains("still PENDING"), "{}", up.text());
@@ -344,29 +367,6 @@ fn init_error_is_finished_by_next_up() {
     p.ok(&["up", "--yes"]);
     assert_eq!(p.deployment_ids(), recorded, "finished, not replaced or duplicated");
     assert_eq!(t.ids(), recorded);
-}
-
-/// Every child of the `pulumi` process `engine` (provider, language host).
-fn children(engine: &std::process::Child) -> Vec<String> {
-    let out = std::process::Command::new("pgrep")
-        .args(["-P", &engine.id().to_string()])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
-/// Whether a process has ended: gone, or a zombie nobody reaped yet.
-fn process_ended(pid: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| {
-            stat.rsplit(") ")
-                .next()
-                .is_some_and(|rest| rest.starts_with('Z') || rest.starts_with('X'))
-        })
-        .unwrap_or(true)
 }
 
 /// kill -9 of the engine alone while the provider waits for DEPLOYED: the orphaned provider
@@ -383,7 +383,7 @@ fn provider_exits_when_engine_killed() {
     engine.wait().unwrap();
     // The language host is Pulumi's and does not watch its parent: it goes as a crash would take it.
     for pid in others {
-        std::process::Command::new("kill").args(["-9", &pid]).status().unwrap();
+        kill9(&pid);
     }
     poll(
         &format!("the orphaned provider {providers:?} to exit"),
@@ -427,7 +427,7 @@ fn crash_during_create_then_recover() {
     let kids = children(&engine);
     engine.kill().unwrap();
     for pid in kids {
-        std::process::Command::new("kill").args(["-9", &pid]).status().unwrap();
+        kill9(&pid);
     }
     engine.wait().unwrap();
     let id = t.ids().pop().unwrap();
@@ -467,7 +467,9 @@ fn kill_during_delete_then_recover() {
     assert!(t.ids().is_empty(), "nothing left behind in AWS");
 }
 
-const FOLLOWING: &str = "      apiId: ${apiId}\n      stageName: prod\n      redeployOnApiChange: true";
+const FOLLOWING: &str = r#"      apiId: ${apiId}
+      stageName: prod
+      redeployOnApiChange: true"#;
 
 fn add_route(t: &Target, key: &str) {
     t.call(async {

@@ -31,19 +31,37 @@ func GetAssumeRoles(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:assumeRoles")
 }
 
-// The burst of management calls allowed at once (default 40, AWS's quota).
+// The burst of management calls allowed at once (by default AWS's quota).
 func GetCallBurst(ctx *pulumi.Context) int {
-	return config.GetInt(ctx, "aws-apigatewayv2:callBurst")
+	v, err := config.TryInt(ctx, "aws-apigatewayv2:callBurst")
+	if err == nil {
+		return v
+	}
+	var value int
+	value = 40
+	return value
 }
 
-// The account's management call rate to pace at, per second (default 10, AWS's quota).
+// The account's management call rate to pace at, per second (by default AWS's quota).
 func GetCallsPerSecond(ctx *pulumi.Context) int {
-	return config.GetInt(ctx, "aws-apigatewayv2:callsPerSecond")
+	v, err := config.TryInt(ctx, "aws-apigatewayv2:callsPerSecond")
+	if err == nil {
+		return v
+	}
+	var value int
+	value = 10
+	return value
 }
 
-// Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+// Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
 func GetCreateDeploymentIntervalMs(ctx *pulumi.Context) int {
-	return config.GetInt(ctx, "aws-apigatewayv2:createDeploymentIntervalMs")
+	v, err := config.TryInt(ctx, "aws-apigatewayv2:createDeploymentIntervalMs")
+	if err == nil {
+		return v
+	}
+	var value int
+	value = 5000
+	return value
 }
 
 // A PEM file of certificates to trust in addition to the system's (a company's TLS-inspecting proxy, a private endpoint). `~` is expanded. Can also be set with AWS_CA_BUNDLE.
@@ -74,27 +92,27 @@ func GetForbiddenAccountIds(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:forbiddenAccountIds")
 }
 
-// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+// The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
 func GetHttpProxy(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "aws-apigatewayv2:httpProxy")
 	if err == nil {
 		return v
 	}
 	var value string
-	if d := internal.GetEnvOrDefault(nil, nil, "HTTP_PROXY", "http_proxy"); d != nil {
+	if d := internal.GetEnvOrDefault(nil, nil, "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"); d != nil {
 		value = d.(string)
 	}
 	return value
 }
 
-// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+// The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
 func GetHttpsProxy(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "aws-apigatewayv2:httpsProxy")
 	if err == nil {
 		return v
 	}
 	var value string
-	if d := internal.GetEnvOrDefault(nil, nil, "HTTPS_PROXY", "https_proxy"); d != nil {
+	if d := internal.GetEnvOrDefault(nil, nil, "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"); d != nil {
 		value = d.(string)
 	}
 	return value
@@ -111,9 +129,15 @@ func GetInsecure(ctx *pulumi.Context) bool {
 	return value
 }
 
-// How many times a throttled or failed AWS call is attempted in all (default 25).
+// How many times a throttled or failed AWS call is attempted in all.
 func GetMaxRetries(ctx *pulumi.Context) int {
-	return config.GetInt(ctx, "aws-apigatewayv2:maxRetries")
+	v, err := config.TryInt(ctx, "aws-apigatewayv2:maxRetries")
+	if err == nil {
+		return v
+	}
+	var value int
+	value = 25
+	return value
 }
 
 // Comma-separated hosts, domains (`.example.com`) and networks (`10.0.0.0/8`) reached without the proxy. Can also be set with NO_PROXY or no_proxy.
@@ -152,9 +176,15 @@ func GetQuotaTableRegion(ctx *pulumi.Context) string {
 	return config.Get(ctx, "aws-apigatewayv2:quotaTableRegion")
 }
 
-// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+// Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
 func GetRateLimiting(ctx *pulumi.Context) bool {
-	return config.GetBool(ctx, "aws-apigatewayv2:rateLimiting")
+	v, err := config.TryBool(ctx, "aws-apigatewayv2:rateLimiting")
+	if err == nil {
+		return v
+	}
+	var value bool
+	value = true
+	return value
 }
 
 // The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file. Can also be set with AWS_REGION or AWS_DEFAULT_REGION.

@@ -35,19 +35,19 @@ assumeRoles: Optional[str]
 Roles to assume in order, each with the credentials the one before gave (the first with the base credentials): the way to deploy into another account.
 """
 
-callBurst: Optional[int]
+callBurst: int
 """
-The burst of management calls allowed at once (default 40, AWS's quota).
-"""
-
-callsPerSecond: Optional[int]
-"""
-The account's management call rate to pace at, per second (default 10, AWS's quota).
+The burst of management calls allowed at once (by default AWS's quota).
 """
 
-createDeploymentIntervalMs: Optional[int]
+callsPerSecond: int
 """
-Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+The account's management call rate to pace at, per second (by default AWS's quota).
+"""
+
+createDeploymentIntervalMs: int
+"""
+Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
 """
 
 customCaBundle: Optional[str]
@@ -72,12 +72,12 @@ Account ids the provider must not work in, checked like `allowedAccountIds`.
 
 httpProxy: Optional[str]
 """
-The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
 """
 
 httpsProxy: Optional[str]
 """
-The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
 """
 
 insecure: bool
@@ -85,9 +85,9 @@ insecure: bool
 Do not verify TLS certificates. For tests only: anyone on the path can then read and change the traffic, credentials included. Warns on every run.
 """
 
-maxRetries: Optional[int]
+maxRetries: int
 """
-How many times a throttled or failed AWS call is attempted in all (default 25).
+How many times a throttled or failed AWS call is attempted in all.
 """
 
 noProxy: Optional[str]
@@ -110,9 +110,9 @@ quotaTableRegion: Optional[str]
 The region of `quotaTable` (default: `region`).
 """
 
-rateLimiting: Optional[bool]
+rateLimiting: bool
 """
-Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
 """
 
 region: Optional[str]

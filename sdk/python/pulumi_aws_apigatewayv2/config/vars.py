@@ -50,25 +50,25 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('assumeRoles')
 
     @_builtins.property
-    def call_burst(self) -> Optional[int]:
+    def call_burst(self) -> int:
         """
-        The burst of management calls allowed at once (default 40, AWS's quota).
+        The burst of management calls allowed at once (by default AWS's quota).
         """
-        return __config__.get_int('callBurst')
+        return __config__.get_int('callBurst') or 40
 
     @_builtins.property
-    def calls_per_second(self) -> Optional[int]:
+    def calls_per_second(self) -> int:
         """
-        The account's management call rate to pace at, per second (default 10, AWS's quota).
+        The account's management call rate to pace at, per second (by default AWS's quota).
         """
-        return __config__.get_int('callsPerSecond')
+        return __config__.get_int('callsPerSecond') or 10
 
     @_builtins.property
-    def create_deployment_interval_ms(self) -> Optional[int]:
+    def create_deployment_interval_ms(self) -> int:
         """
-        Milliseconds between CreateDeployment calls (default 5000: AWS allows one every 5 seconds).
+        Milliseconds between CreateDeployment calls (by default AWS's quota: one every 5 seconds).
         """
-        return __config__.get_int('createDeploymentIntervalMs')
+        return __config__.get_int('createDeploymentIntervalMs') or 5000
 
     @_builtins.property
     def custom_ca_bundle(self) -> Optional[str]:
@@ -101,16 +101,16 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def http_proxy(self) -> Optional[str]:
         """
-        The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy.
+        The proxy for http:// endpoints (an http:// URL, credentials allowed). Can also be set with HTTP_PROXY or http_proxy or ALL_PROXY or all_proxy.
         """
-        return __config__.get('httpProxy') or _utilities.get_env('HTTP_PROXY', 'http_proxy')
+        return __config__.get('httpProxy') or _utilities.get_env('HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy')
 
     @_builtins.property
     def https_proxy(self) -> Optional[str]:
         """
-        The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy.
+        The proxy for https:// endpoints, AWS's own included; reached with HTTP CONNECT. Can also be set with HTTPS_PROXY or https_proxy or ALL_PROXY or all_proxy.
         """
-        return __config__.get('httpsProxy') or _utilities.get_env('HTTPS_PROXY', 'https_proxy')
+        return __config__.get('httpsProxy') or _utilities.get_env('HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy')
 
     @_builtins.property
     def insecure(self) -> bool:
@@ -120,11 +120,11 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get_bool('insecure') or False
 
     @_builtins.property
-    def max_retries(self) -> Optional[int]:
+    def max_retries(self) -> int:
         """
-        How many times a throttled or failed AWS call is attempted in all (default 25).
+        How many times a throttled or failed AWS call is attempted in all.
         """
-        return __config__.get_int('maxRetries')
+        return __config__.get_int('maxRetries') or 25
 
     @_builtins.property
     def no_proxy(self) -> Optional[str]:
@@ -155,11 +155,11 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('quotaTableRegion')
 
     @_builtins.property
-    def rate_limiting(self) -> Optional[bool]:
+    def rate_limiting(self) -> bool:
         """
-        Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled (default true).
+        Pace calls to API Gateway's published quotas so parallel operations queue instead of being throttled.
         """
-        return __config__.get_bool('rateLimiting')
+        return __config__.get_bool('rateLimiting') or True
 
     @_builtins.property
     def region(self) -> Optional[str]:
