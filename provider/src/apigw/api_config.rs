@@ -280,3 +280,95 @@ impl ApiConfigs {
         Ok(ApiConfig { protocol, items })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_apigatewayv2::types::{AuthorizationType, AuthorizerType, IntegrationType};
+
+    fn http_items() -> Vec<Item> {
+        let route = Route::builder()
+            .route_key("GET /users")
+            .route_id("r1")
+            .target("integrations/i1")
+            .authorization_type(AuthorizationType::Jwt)
+            .authorizer_id("a1")
+            .authorization_scopes("users.read")
+            .api_key_required(false)
+            .build();
+        let integration = Integration::builder()
+            .integration_id("i1")
+            .integration_type(IntegrationType::AwsProxy)
+            .integration_uri("arn:aws:lambda:us-east-1:123456789012:function:users")
+            .integration_method("POST")
+            .payload_format_version("2.0")
+            .timeout_in_millis(30_000)
+            .request_parameters("overwrite:header.x-team", "api")
+            .build();
+        let authorizer = Authorizer::builder()
+            .authorizer_id("a1")
+            .name("jwt")
+            .authorizer_type(AuthorizerType::Jwt)
+            .identity_source("$request.header.Authorization")
+            .jwt_configuration(
+                JwtConfiguration::builder()
+                    .audience("app")
+                    .issuer("https://issuer.example.com")
+                    .build(),
+            )
+            .build();
+        vec![route_item(&route), integration_item(&integration), authorizer_item(&authorizer)]
+    }
+
+    fn websocket_items() -> Vec<Item> {
+        let route = Route::builder()
+            .route_key("$default")
+            .route_id("r1")
+            .target("integrations/i1")
+            .route_response_selection_expression("$default")
+            .model_selection_expression("$request.body.action")
+            .request_models("$default", "Message")
+            .build();
+        let integration = Integration::builder()
+            .integration_id("i1")
+            .integration_type(IntegrationType::Mock)
+            .template_selection_expression("\\$default")
+            .request_templates("$default", "{\"statusCode\": 200}")
+            .build();
+        let model = Model::builder()
+            .name("Message")
+            .content_type("application/json")
+            .schema("{\"type\": \"object\"}")
+            .build();
+        let route_response = RouteResponse::builder().route_response_key("$default").build();
+        let integration_response = IntegrationResponse::builder()
+            .integration_response_key("$default")
+            .response_templates("$default", "{\"ok\": true}")
+            .build();
+        vec![
+            route_item(&route),
+            integration_item(&integration),
+            model_item(&model),
+            route_response_item("$default", &route_response),
+            integration_response_item("i1", &integration_response),
+        ]
+    }
+
+    /// The persisted `v1:` fingerprint of a fixed HTTP and a fixed WebSocket configuration. Every
+    /// deployment that follows its API stores this digest: if a code change moves it (a field
+    /// added to an item, a new canonical form), every such deployment is replaced after the
+    /// upgrade. Change these values only together with a new version prefix and a migration.
+    #[test]
+    fn persisted_fingerprints_are_stable() {
+        let http = fingerprint::fingerprint(&http_items());
+        let ws = fingerprint::fingerprint(&websocket_items());
+        assert_eq!(http.digest, "v1:abfcb74f2bfc96f0139a0acae4638de042b46163dee1ebff71a0a122f2fff50e");
+        assert_eq!(ws.digest, "v1:0d2822ee15c7d72fa5f2e1df90934428572e102a0e572f124d3af518e311ba64");
+        assert_eq!(
+            http.parts.get("route GET /users").map(String::as_str),
+            Some(
+                "apiKeyRequired=fcbcf165 authorizationScopes=1dc8326a authorizationType=3a426c73 authorizerId=e4973d8f routeKey=8c343e46 target=19072a22"
+            )
+        );
+    }
+}
