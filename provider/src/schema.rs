@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::config::keys::CONFIG;
-use crate::decl::{Field, Kind, ObjectDecl, PACKAGE, ResourceDecl, Role, VERSION};
+use crate::decl::{Field, FunctionDecl, Kind, ObjectDecl, PACKAGE, ResourceDecl, Role, VERSION};
 use crate::resources;
 
 /// schema.json as committed, served by GetSchema.
@@ -100,7 +100,31 @@ fn object_types() -> Map<String, Value> {
     for decl in resources::decls() {
         collect(decl.fields, &[Context::Provider], &mut types);
     }
+    for decl in resources::function_decls() {
+        collect(decl.args, &[Context::Provider], &mut types);
+        collect(decl.result, &[Context::Provider], &mut types);
+    }
     types
+}
+
+fn function_spec(decl: &FunctionDecl) -> Value {
+    let object = |fields: &[Field]| {
+        let required: Vec<&str> = fields
+            .iter()
+            .filter(|f| f.required || (f.role == Role::Output && !f.optional))
+            .map(|f| f.name)
+            .collect();
+        let mut spec = json!({"properties": properties(fields.iter(), Context::Provider), "type": "object"});
+        if !required.is_empty() {
+            spec["required"] = json!(required);
+        }
+        spec
+    };
+    json!({
+        "description": decl.doc,
+        "inputs": object(decl.args),
+        "outputs": object(decl.result),
+    })
 }
 
 fn resource_spec(decl: &ResourceDecl) -> Value {
@@ -125,7 +149,10 @@ fn resource_spec(decl: &ResourceDecl) -> Value {
 /// The whole package schema.
 pub fn package_schema() -> Value {
     let resources: Map<String, Value> = resources::decls().map(|d| (d.token.to_string(), resource_spec(d))).collect();
-    json!({
+    let functions: Map<String, Value> = resources::function_decls()
+        .map(|d| (d.token.to_string(), function_spec(d)))
+        .collect();
+    let mut schema = json!({
         "name": PACKAGE,
         "displayName": "AWS API Gateway v2 Deployments",
         "version": VERSION,
@@ -150,7 +177,12 @@ pub fn package_schema() -> Value {
             "csharp": {"rootNamespace": "Pulumi.AwsApiGatewayV2", "packageReferences": {"Pulumi": "3.*"}},
             "java": {"basePackage": "com.pulumi.awsapigatewayv2"},
         },
-    })
+    });
+    // The engine reads an empty section the same as none; the file leaves it out.
+    if !functions.is_empty() {
+        schema["functions"] = Value::Object(functions);
+    }
+    schema
 }
 
 /// The schema as written to schema.json: pretty, with a trailing newline.

@@ -304,8 +304,37 @@ impl ResourceProvider for Provider {
         }))
     }
 
-    async fn invoke(&self, _: Request<rpc::InvokeRequest>) -> Result<Response<rpc::InvokeResponse>, Status> {
-        Err(unimplemented("Invoke"))
+    async fn invoke(&self, request: Request<rpc::InvokeRequest>) -> Result<Response<rpc::InvokeResponse>, Status> {
+        let req = request.into_inner();
+        let function = resources::function_by_token(&req.tok).ok_or_else(|| {
+            let known: Vec<&str> = resources::function_decls().map(|d| d.token).collect();
+            let serves = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+            Status::invalid_argument(format!(
+                "Invoke: the aws-apigatewayv2 provider has no function {:?}; its functions: {serves}",
+                req.tok
+            ))
+        })?;
+        let args_decl = function.decl().args_decl();
+        let result_decl = function.decl().result_decl();
+        let args = match check::check(&args_decl, req.args.as_ref()) {
+            Ok(args) => args,
+            Err(failures) => {
+                return Ok(Response::new(rpc::InvokeResponse {
+                    r#return: None,
+                    failures: to_check_failures(failures),
+                }));
+            }
+        };
+        let aws = self.aws();
+        let mut result = function
+            .invoke(self.ctx(aws.as_ref(), ""), &args, deadline(0.0))
+            .await
+            .map_err(|e| status(&result_decl, e))?;
+        result.keep_secrets_of(&args);
+        Ok(Response::new(rpc::InvokeResponse {
+            r#return: Some(props::encode(&result_decl, &result)),
+            failures: vec![],
+        }))
     }
 
     async fn call(&self, _: Request<rpc::CallRequest>) -> Result<Response<rpc::CallResponse>, Status> {

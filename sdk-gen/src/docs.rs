@@ -147,6 +147,16 @@ pub fn index_page() -> String {
             decl.import_id, decl.token, decl.import_id
         );
     }
+    for decl in resources::function_decls() {
+        let name = decl.token.rsplit(':').next().unwrap_or(decl.token);
+        let _ = write!(
+            md,
+            "## The {name} function\n\n{}\n\nArguments:\n\n{}\nResult:\n\n{}\n",
+            decl.doc,
+            table(decl.args.iter(), ""),
+            table(decl.result.iter(), "")
+        );
+    }
     md.push_str("See [Installation & Configuration](./installation-configuration) to set the provider up.\n");
     md
 }

@@ -194,6 +194,38 @@ pub struct ResourceDecl {
     pub fields: &'static [Field],
 }
 
+/// A function (an invoke, `fn::invoke` in YAML): its token, documentation, and the fields of its
+/// arguments (inputs, checked like a resource's) and of its result (outputs).
+#[derive(Debug, PartialEq, Eq)]
+pub struct FunctionDecl {
+    pub token: &'static str,
+    pub doc: &'static str,
+    pub args: &'static [Field],
+    pub result: &'static [Field],
+}
+
+impl FunctionDecl {
+    /// The arguments as a declaration, for Check's rules and the value edge.
+    pub fn args_decl(&self) -> ResourceDecl {
+        ResourceDecl {
+            token: self.token,
+            doc: self.doc,
+            import_id: "",
+            fields: self.args,
+        }
+    }
+
+    /// The result as a declaration, for the value edge.
+    pub fn result_decl(&self) -> ResourceDecl {
+        ResourceDecl {
+            token: self.token,
+            doc: self.doc,
+            import_id: "",
+            fields: self.result,
+        }
+    }
+}
+
 impl Field {
     /// The first of the field's environment variables that is set and not empty.
     pub fn env_value(&self) -> Option<String> {

@@ -2,16 +2,17 @@
 //! lifecycle (create, read, update, delete, diff) on typed inputs and outputs. The per-call
 //! context ([`Ctx`]) is an argument; failures are domain [`Error`]s. [`Registered`] erases the
 //! types so one registry ([`super::RESOURCES`]) can hold every resource for the gRPC edge and the
-//! schema alike; it converts [`Props`] to the typed values and back, and nothing else.
+//! schema alike; it converts [`Props`] to the typed values and back, and nothing else. Functions
+//! (invokes) are the same in small: [`Function`], erased as [`RegisteredFunction`].
 
 use std::future::Future;
 use std::pin::Pin;
 use tokio::time::Instant;
 
 use crate::apigw::Aws;
-use crate::decl::ResourceDecl;
 use crate::decl::diff::{self, DiffResult};
 use crate::decl::props::Props;
+use crate::decl::{FunctionDecl, ResourceDecl};
 use crate::engine::EngineLog;
 use crate::error::Error;
 
@@ -261,6 +262,34 @@ impl<R: Resource> Registered for R {
                 ignore_changes,
             };
             Resource::diff(self, ctx, input, deadline).await
+        })
+    }
+}
+
+/// A function (invoke): its declaration and its call on typed arguments and result.
+pub trait Function: Send + Sync + 'static {
+    const DECL: &'static FunctionDecl;
+    type Args: PropsCodec;
+    type Result: PropsCodec;
+
+    fn invoke(&self, ctx: Ctx<'_>, args: Self::Args, deadline: Instant) -> impl Future<Output = Result<Self::Result, Error>> + Send;
+}
+
+/// A function with its types erased to [`Props`], as the registry holds it.
+pub trait RegisteredFunction: Send + Sync {
+    fn decl(&self) -> &'static FunctionDecl;
+    fn invoke<'a>(&'a self, ctx: Ctx<'a>, args: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Props, Error>>;
+}
+
+impl<F: Function> RegisteredFunction for F {
+    fn decl(&self) -> &'static FunctionDecl {
+        F::DECL
+    }
+
+    fn invoke<'a>(&'a self, ctx: Ctx<'a>, args: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Props, Error>> {
+        Box::pin(async move {
+            let result = Function::invoke(self, ctx, F::Args::from_props(args), deadline).await?;
+            Ok(result.into_props())
         })
     }
 }

@@ -1,6 +1,7 @@
-//! The registry: every resource the provider serves, each in a file of its own. The gRPC edge
-//! dispatches by type token through [`RESOURCES`], and schema.json, the docs pages and the README
-//! tables iterate it, so a new resource is its file plus one line here.
+//! The registry: every resource and function the provider serves, each in a file of its own. The
+//! gRPC edge dispatches by token through [`RESOURCES`] and [`FUNCTIONS`], and schema.json, the
+//! docs pages and the README tables iterate them, so a new resource or function is its file plus
+//! one line here (and its `pub mod`).
 //!
 //! - [`lifecycle`]: what a resource is (declaration, typed inputs and outputs, lifecycle).
 //! - [`deployment`], the `aws-apigatewayv2:index:Deployment` resource.
@@ -8,11 +9,24 @@
 pub mod deployment;
 pub mod lifecycle;
 
-use crate::decl::ResourceDecl;
-use lifecycle::Registered;
+use crate::decl::{FunctionDecl, ResourceDecl};
+use lifecycle::{Registered, RegisteredFunction};
 
 /// Every resource, in schema order.
 pub static RESOURCES: &[&dyn Registered] = &[&deployment::Deployment];
+
+/// Every function (invoke), in schema order.
+pub static FUNCTIONS: &[&dyn RegisteredFunction] = &[];
+
+/// The function of a token (`aws-apigatewayv2:index:getDeployment`).
+pub fn function_by_token(token: &str) -> Option<&'static dyn RegisteredFunction> {
+    FUNCTIONS.iter().copied().find(|f| f.decl().token == token)
+}
+
+/// Every function's declaration, in schema order.
+pub fn function_decls() -> impl Iterator<Item = &'static FunctionDecl> {
+    FUNCTIONS.iter().map(|f| f.decl())
+}
 
 /// The resource of a type token (`aws-apigatewayv2:index:Deployment`).
 pub fn by_token(token: &str) -> Option<&'static dyn Registered> {
@@ -37,9 +51,9 @@ mod tests {
         );
         assert!(by_token("aws-apigatewayv2:index:Stage").is_none());
         assert!(by_token("aws:apigatewayv2/deployment:Deployment").is_none());
-        let mut tokens: Vec<&str> = decls().map(|d| d.token).collect();
+        let mut tokens: Vec<&str> = decls().map(|d| d.token).chain(function_decls().map(|d| d.token)).collect();
         tokens.sort_unstable();
         tokens.dedup();
-        assert_eq!(tokens.len(), RESOURCES.len());
+        assert_eq!(tokens.len(), RESOURCES.len() + FUNCTIONS.len());
     }
 }

@@ -503,3 +503,21 @@ async fn unknown_type_is_refused_by_name() {
         .into_inner();
     assert!(ok.failures.is_empty(), "{:?}", ok.failures);
 }
+
+/// Invoke dispatches by token through the function registry: a token it does not hold is refused
+/// as InvalidArgument naming it (not Unimplemented).
+#[tokio::test]
+async fn unknown_function_is_refused_by_name() {
+    let provider = ProviderProcess::start(&[], &[]);
+    let mut rpc = connect(provider.port).await;
+    let err = rpc
+        .invoke(rpc::InvokeRequest {
+            tok: "aws-apigatewayv2:index:getNothing".into(),
+            args: Some(to_struct(json!({}))),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{}", err.message());
+    assert!(err.message().contains("\"aws-apigatewayv2:index:getNothing\""), "{}", err.message());
+}
