@@ -184,23 +184,22 @@ impl Error {
             | Error::Throttled(m)
             | Error::Denied(m)
             | Error::Precondition(m)
-            | Error::Failed(m) => m,
-            Error::Partial { reason, .. } => reason,
+            | Error::Failed(m)
+            | Error::Partial { reason: m, .. } => m,
         }
     }
 
     /// The same kind of error with `more` appended to its message.
     pub fn with_hint(mut self, more: &str) -> Self {
-        match &mut self {
-            Error::BadInput(m)
-            | Error::NotFound(m)
-            | Error::Conflict(m)
-            | Error::Throttled(m)
-            | Error::Denied(m)
-            | Error::Precondition(m)
-            | Error::Failed(m) => m.push_str(more),
-            Error::Partial { reason, .. } => reason.push_str(more),
-        }
+        let (Error::BadInput(m)
+        | Error::NotFound(m)
+        | Error::Conflict(m)
+        | Error::Throttled(m)
+        | Error::Denied(m)
+        | Error::Precondition(m)
+        | Error::Failed(m)
+        | Error::Partial { reason: m, .. }) = &mut self;
+        m.push_str(more);
         self
     }
 }

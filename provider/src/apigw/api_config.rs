@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use crate::apigw::calls::Calls;
 use crate::apigw::fingerprint::{self, Fingerprint, Item};
 use crate::error::AwsError;
+use crate::list_pages;
 
 /// The live configuration of an API: its protocol and the items.
 #[derive(Debug, Clone)]
@@ -160,20 +161,6 @@ fn integration_response_item(integration: &str, r: &IntegrationResponse) -> Item
     i
 }
 
-/// Lists one paged collection: `$op` is the client's Get* builder with its path parameters set.
-macro_rules! list_pages {
-    ($cloud:expr, $deadline:expr, |$client:ident| $op:expr) => {{
-        $cloud
-            .calls
-            .list_all($deadline, |token| async move {
-                let $client = $cloud.calls.client();
-                let out = $op.set_next_token(token).send().await.map_err(AwsError::from_sdk)?;
-                Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
-            })
-            .await?
-    }};
-}
-
 /// The outcome of one read of an API's configuration, for the readers that joined it.
 type ConfigRead = tokio::sync::watch::Receiver<Option<Result<ApiConfig, AwsError>>>;
 
@@ -255,25 +242,28 @@ impl ApiConfigs {
             })
             .await?;
         let protocol = api.protocol_type().map(|p| p.as_str().to_string()).unwrap_or_else(|| "HTTP".into());
-        let routes = list_pages!(self, deadline, |c| c.get_routes().api_id(api_id));
-        let integrations = list_pages!(self, deadline, |c| c.get_integrations().api_id(api_id));
-        let authorizers = list_pages!(self, deadline, |c| c.get_authorizers().api_id(api_id));
+        let routes = list_pages!(self.calls, deadline, |c| c.get_routes().api_id(api_id));
+        let integrations = list_pages!(self.calls, deadline, |c| c.get_integrations().api_id(api_id));
+        let authorizers = list_pages!(self.calls, deadline, |c| c.get_authorizers().api_id(api_id));
         let mut items: Vec<Item> = routes.iter().map(route_item).collect();
         items.extend(integrations.iter().map(integration_item));
         items.extend(authorizers.iter().map(authorizer_item));
         if protocol == "WEBSOCKET" {
-            let models = list_pages!(self, deadline, |c| c.get_models().api_id(api_id));
+            let models = list_pages!(self.calls, deadline, |c| c.get_models().api_id(api_id));
             items.extend(models.iter().map(model_item));
             for r in &routes {
                 let (Some(route_id), Some(key)) = (r.route_id(), r.route_key()) else {
                     continue;
                 };
-                let responses = list_pages!(self, deadline, |c| c.get_route_responses().api_id(api_id).route_id(route_id));
+                let responses = list_pages!(self.calls, deadline, |c| c.get_route_responses().api_id(api_id).route_id(route_id));
                 items.extend(responses.iter().map(|x| route_response_item(key, x)));
             }
             for x in &integrations {
                 let Some(id) = x.integration_id() else { continue };
-                let responses = list_pages!(self, deadline, |c| c.get_integration_responses().api_id(api_id).integration_id(id));
+                let responses = list_pages!(self.calls, deadline, |c| c
+                    .get_integration_responses()
+                    .api_id(api_id)
+                    .integration_id(id));
                 items.extend(responses.iter().map(|r| integration_response_item(id, r)));
             }
         }

@@ -27,6 +27,21 @@ pub struct Calls {
     shared: Option<Arc<SharedQuota>>,
 }
 
+/// Every item of one paged Get* collection, through [`Calls::list_all`]: `$op` is the client's
+/// builder with its path parameters set (`|c| c.get_stages().api_id(api_id)`).
+#[macro_export]
+macro_rules! list_pages {
+    ($calls:expr, $deadline:expr, |$client:ident| $op:expr) => {{
+        $calls
+            .list_all($deadline, |token| async move {
+                let $client = $calls.client();
+                let out = $op.set_next_token(token).send().await.map_err($crate::error::AwsError::from_sdk)?;
+                Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
+            })
+            .await?
+    }};
+}
+
 /// Waits between tries, doubling from `base` up to `cap`: the retries of a failed call (with
 /// jitter) and the polls for DEPLOYED (without) both take theirs from [`BACKOFF`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use crate::apigw::calls::{BACKOFF, Calls};
 use crate::error::{AwsError, ErrorKind};
+use crate::list_pages;
 
 /// A deployment as AWS reports it.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,21 +160,7 @@ impl Deployments {
     ) -> Result<Option<Deployment>, AwsError> {
         // AWS reports createdDate in whole seconds.
         let since = since.checked_sub(Duration::from_secs(2)).unwrap_or(since);
-        let listed = self
-            .calls
-            .list_all(deadline, |token| async move {
-                let out = self
-                    .calls
-                    .client()
-                    .get_deployments()
-                    .api_id(api_id)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(AwsError::from_sdk)?;
-                Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
-            })
-            .await?;
+        let listed = list_pages!(self.calls, deadline, |c| c.get_deployments().api_id(api_id));
         let mut candidates: Vec<Deployment> = listed
             .iter()
             .filter(|item| {
@@ -290,21 +277,7 @@ impl Deployments {
 
     /// Names of the stages of `api_id` whose current deployment is `id`.
     pub async fn stages_pointing_at(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Vec<String>, AwsError> {
-        let stages = self
-            .calls
-            .list_all(deadline, |token| async move {
-                let out = self
-                    .calls
-                    .client()
-                    .get_stages()
-                    .api_id(api_id)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(AwsError::from_sdk)?;
-                Ok((out.items().to_vec(), out.next_token().map(str::to_string)))
-            })
-            .await?;
+        let stages = list_pages!(self.calls, deadline, |c| c.get_stages().api_id(api_id));
         Ok(stages
             .iter()
             .filter(|s| s.deployment_id() == Some(id))

@@ -270,8 +270,9 @@ async fn validation_is_data() {
         (rpc::diff_response::DiffChanges::DiffSome as i32, vec!["region".to_string()], 0)
     );
 
+    // Invoke without a function token names the missing function (see unknown_function_is_refused_by_name).
     let err = h.rpc.invoke(rpc::InvokeRequest::default()).await.unwrap_err();
-    assert_eq!(err.code(), Code::Unimplemented);
+    assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("Invoke"));
 }
 
