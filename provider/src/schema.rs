@@ -67,8 +67,17 @@ fn properties<'a>(fields: impl Iterator<Item = &'a Field>, ctx: Context) -> Map<
     fields.map(|f| (f.name.to_string(), property_spec(f, ctx))).collect()
 }
 
+/// The fields a value always has: required inputs, and outputs but for the optional ones.
+fn required_names(fields: &[Field]) -> Vec<&'static str> {
+    fields
+        .iter()
+        .filter(|f| f.required || (f.role == Role::Output && !f.optional))
+        .map(|f| f.name)
+        .collect()
+}
+
 fn object_spec(d: &ObjectDecl, ctx: Context) -> Value {
-    let required: Vec<&str> = d.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
+    let required = required_names(d.fields);
     let mut spec = json!({
         "type": "object",
         "description": d.doc,
@@ -109,11 +118,7 @@ fn object_types() -> Map<String, Value> {
 
 fn function_spec(decl: &FunctionDecl) -> Value {
     let object = |fields: &[Field]| {
-        let required: Vec<&str> = fields
-            .iter()
-            .filter(|f| f.required || (f.role == Role::Output && !f.optional))
-            .map(|f| f.name)
-            .collect();
+        let required = required_names(fields);
         let mut spec = json!({"properties": properties(fields.iter(), Context::Provider), "type": "object"});
         if !required.is_empty() {
             spec["required"] = json!(required);
@@ -130,12 +135,7 @@ fn function_spec(decl: &FunctionDecl) -> Value {
 fn resource_spec(decl: &ResourceDecl) -> Value {
     // Outputs are set once the deployment exists (but for the optional ones); inputs
     // come back only when given (description) or never from AWS (triggers, stageName).
-    let required: Vec<&str> = decl
-        .fields
-        .iter()
-        .filter(|f| (f.role == Role::Output && !f.optional) || f.required)
-        .map(|f| f.name)
-        .collect();
+    let required = required_names(decl.fields);
     let required_inputs: Vec<&str> = decl.inputs().filter(|f| f.required).map(|f| f.name).collect();
     json!({
         "description": decl.doc,

@@ -117,7 +117,9 @@ pub fn index_page() -> String {
     let mut md = String::new();
     md.push_str("---\ntitle: AWS API Gateway v2 Deployments\nmeta_desc: Deployments of Amazon API Gateway v2 HTTP and WebSocket APIs that follow the API, with a native Pulumi provider.\nlayout: package\n---\n\n");
     md.push_str(
-        "The `aws-apigatewayv2` provider manages one resource, `aws-apigatewayv2:index:Deployment`: a \
+        "The `aws-apigatewayv2` provider manages one resource, `aws-apigatewayv2:index:Deployment`, and \
+         offers lookups no other provider has (`getDeployment`, `getDeployments`, `getStage`, \
+         `getApiFingerprint`). The Deployment is a \
          deployment of an Amazon API Gateway v2 API (HTTP or WebSocket), released to a stage if you \
          name one. It keeps pulumi-aws's property names (`apiId`, `description`, `triggers`, \
          `autoDeployed`), so a program can move over from `aws.apigatewayv2.Deployment`. Beyond \

@@ -10,6 +10,26 @@ export type Deployment = import("./deployment").Deployment;
 export const Deployment: typeof import("./deployment").Deployment = null as any;
 utilities.lazyLoad(exports, ["Deployment"], () => require("./deployment"));
 
+export { GetApiFingerprintArgs, GetApiFingerprintResult, GetApiFingerprintOutputArgs } from "./getApiFingerprint";
+export const getApiFingerprint: typeof import("./getApiFingerprint").getApiFingerprint = null as any;
+export const getApiFingerprintOutput: typeof import("./getApiFingerprint").getApiFingerprintOutput = null as any;
+utilities.lazyLoad(exports, ["getApiFingerprint","getApiFingerprintOutput"], () => require("./getApiFingerprint"));
+
+export { GetDeploymentArgs, GetDeploymentResult, GetDeploymentOutputArgs } from "./getDeployment";
+export const getDeployment: typeof import("./getDeployment").getDeployment = null as any;
+export const getDeploymentOutput: typeof import("./getDeployment").getDeploymentOutput = null as any;
+utilities.lazyLoad(exports, ["getDeployment","getDeploymentOutput"], () => require("./getDeployment"));
+
+export { GetDeploymentsArgs, GetDeploymentsResult, GetDeploymentsOutputArgs } from "./getDeployments";
+export const getDeployments: typeof import("./getDeployments").getDeployments = null as any;
+export const getDeploymentsOutput: typeof import("./getDeployments").getDeploymentsOutput = null as any;
+utilities.lazyLoad(exports, ["getDeployments","getDeploymentsOutput"], () => require("./getDeployments"));
+
+export { GetStageArgs, GetStageResult, GetStageOutputArgs } from "./getStage";
+export const getStage: typeof import("./getStage").getStage = null as any;
+export const getStageOutput: typeof import("./getStage").getStageOutput = null as any;
+utilities.lazyLoad(exports, ["getStage","getStageOutput"], () => require("./getStage"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;

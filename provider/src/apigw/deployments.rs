@@ -1,4 +1,4 @@
-//! The deployment calls of API Gateway v2 (create, get, update, delete, the stage lookups) and the
+//! The deployment calls of API Gateway v2 (create, get, list, update, delete, the stages) and the
 //! wait for a deployment to leave PENDING, all through [`Calls`]. CreateDeployment's retries never
 //! leave a duplicate or an unrecorded deployment behind (see [`Deployments::create`]).
 
@@ -21,6 +21,18 @@ pub struct Deployment {
     pub created_date: Option<String>,
     pub status: String,
     pub status_message: Option<String>,
+}
+
+/// A stage as AWS reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub name: String,
+    pub deployment_id: Option<String>,
+    pub auto_deploy: bool,
+    pub description: Option<String>,
+    pub created_date: Option<String>,
+    pub last_updated_date: Option<String>,
+    pub last_deployment_status_message: Option<String>,
 }
 
 /// Why waiting for DEPLOYED ended without it.
@@ -190,9 +202,9 @@ impl Deployments {
         }
     }
 
-    /// `Ok(None)` when the deployment (or its API) no longer exists.
-    pub async fn get(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Option<Deployment>, AwsError> {
-        let result = self
+    /// GetDeployment; AWS's NotFound is an error here (see [`Deployments::get`]).
+    pub async fn fetch(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Deployment, AwsError> {
+        let out = self
             .calls
             .call(deadline, || async {
                 self.calls
@@ -204,12 +216,23 @@ impl Deployments {
                     .await
                     .map_err(AwsError::from_sdk)
             })
-            .await;
-        match result {
-            Ok(out) => Ok(Some(deployment_from!(out, id))),
+            .await?;
+        Ok(deployment_from!(out, id))
+    }
+
+    /// `Ok(None)` when the deployment (or its API) no longer exists.
+    pub async fn get(&self, api_id: &str, id: &str, deadline: Instant) -> Result<Option<Deployment>, AwsError> {
+        match self.fetch(api_id, id, deadline).await {
+            Ok(d) => Ok(Some(d)),
             Err(e) if e.is("NotFoundException") => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Every deployment of `api_id`, in AWS's order, all pages.
+    pub async fn list(&self, api_id: &str, deadline: Instant) -> Result<Vec<Deployment>, AwsError> {
+        let listed = list_pages!(self.calls, deadline, |c| c.get_deployments().api_id(api_id));
+        Ok(listed.iter().map(|item| deployment_from!(item, "")).collect())
     }
 
     pub async fn update(&self, api_id: &str, id: &str, description: &str, deadline: Instant) -> Result<Deployment, AwsError> {
@@ -253,9 +276,9 @@ impl Deployments {
         }
     }
 
-    /// Whether stage `stage` of `api_id` has autoDeploy; `None` when there is no such stage.
-    pub async fn stage_auto_deploy(&self, api_id: &str, stage: &str, deadline: Instant) -> Result<Option<bool>, AwsError> {
-        let result = self
+    /// GetStage; AWS's NotFound is an error here.
+    pub async fn stage(&self, api_id: &str, stage: &str, deadline: Instant) -> Result<Stage, AwsError> {
+        let out = self
             .calls
             .call(deadline, || async {
                 self.calls
@@ -267,9 +290,22 @@ impl Deployments {
                     .await
                     .map_err(AwsError::from_sdk)
             })
-            .await;
-        match result {
-            Ok(out) => Ok(Some(out.auto_deploy().unwrap_or(false))),
+            .await?;
+        Ok(Stage {
+            name: out.stage_name().unwrap_or(stage).to_string(),
+            deployment_id: out.deployment_id().map(str::to_string),
+            auto_deploy: out.auto_deploy().unwrap_or(false),
+            description: out.description().map(str::to_string),
+            created_date: date(out.created_date()),
+            last_updated_date: date(out.last_updated_date()),
+            last_deployment_status_message: out.last_deployment_status_message().map(str::to_string),
+        })
+    }
+
+    /// Whether stage `stage` of `api_id` has autoDeploy; `None` when there is no such stage.
+    pub async fn stage_auto_deploy(&self, api_id: &str, stage: &str, deadline: Instant) -> Result<Option<bool>, AwsError> {
+        match self.stage(api_id, stage, deadline).await {
+            Ok(s) => Ok(Some(s.auto_deploy)),
             Err(e) if e.is("NotFoundException") => Ok(None),
             Err(e) => Err(e),
         }

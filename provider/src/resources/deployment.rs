@@ -12,7 +12,7 @@ use crate::decl::diff::{ChangeKind, DiffResult};
 use crate::decl::props::{Props, Val};
 use crate::decl::{Field, Kind, ResourceDecl, Role};
 use crate::error::{AwsError, Error};
-use crate::resources::lifecycle::{Created, Ctx, DiffInput, PropsCodec, ReadResult, Resource};
+use crate::resources::lifecycle::{Created, Ctx, DiffInput, FromProps, IntoProps, ReadResult, Resource};
 
 pub const API_ID: &str = "apiId";
 pub const DESCRIPTION: &str = "description";
@@ -71,7 +71,7 @@ impl DeploymentInputs {
     }
 }
 
-impl PropsCodec for DeploymentInputs {
+impl FromProps for DeploymentInputs {
     fn from_props(p: &Props) -> Self {
         Self {
             api_id: p.str(API_ID).map(str::to_string),
@@ -81,7 +81,9 @@ impl PropsCodec for DeploymentInputs {
             redeploy_on_api_change: p.bool(REDEPLOY_ON_API_CHANGE),
         }
     }
+}
 
+impl IntoProps for DeploymentInputs {
     fn into_props(self) -> Props {
         let Self {
             api_id,
@@ -147,7 +149,7 @@ impl DeploymentOutputs {
     }
 }
 
-impl PropsCodec for DeploymentOutputs {
+impl FromProps for DeploymentOutputs {
     fn from_props(p: &Props) -> Self {
         Self {
             inputs: DeploymentInputs::from_props(p),
@@ -160,7 +162,9 @@ impl PropsCodec for DeploymentOutputs {
             },
         }
     }
+}
 
+impl IntoProps for DeploymentOutputs {
     fn into_props(self) -> Props {
         let Self {
             inputs,

@@ -16,12 +16,22 @@ use crate::decl::{FunctionDecl, ResourceDecl};
 use crate::engine::EngineLog;
 use crate::error::Error;
 
-/// Typed properties built from and into [`Props`]. `from_props` is lenient (what is absent or of
-/// another shape is `None`): stored state of older releases and import requests hold less.
-pub trait PropsCodec: Sized + Send + Sync {
+/// Typed properties built from [`Props`]. Lenient (what is absent or of another shape is
+/// `None`): stored state of older releases and import requests hold less.
+pub trait FromProps: Sized + Send + Sync {
     fn from_props(props: &Props) -> Self;
+}
+
+/// Typed properties turned into [`Props`]; destructuring every field makes a forgotten one a
+/// compile error.
+pub trait IntoProps: Sized + Send + Sync {
     fn into_props(self) -> Props;
 }
+
+/// Both ways, as a resource's inputs and outputs go.
+pub trait PropsCodec: FromProps + IntoProps {}
+
+impl<T: FromProps + IntoProps> PropsCodec for T {}
 
 /// What one RPC works with: the AWS clients (none while the provider's configuration is unknown),
 /// the engine's log, and the resource's URN.
@@ -269,8 +279,8 @@ impl<R: Resource> Registered for R {
 /// A function (invoke): its declaration and its call on typed arguments and result.
 pub trait Function: Send + Sync + 'static {
     const DECL: &'static FunctionDecl;
-    type Args: PropsCodec;
-    type Result: PropsCodec;
+    type Args: FromProps;
+    type Result: IntoProps;
 
     fn invoke(&self, ctx: Ctx<'_>, args: Self::Args, deadline: Instant) -> impl Future<Output = Result<Self::Result, Error>> + Send;
 }

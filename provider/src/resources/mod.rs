@@ -5,8 +5,13 @@
 //!
 //! - [`lifecycle`]: what a resource is (declaration, typed inputs and outputs, lifecycle).
 //! - [`deployment`], the `aws-apigatewayv2:index:Deployment` resource.
+//! - functions: [`get_deployment`], [`get_deployments`], [`get_stage`], [`get_api_fingerprint`].
 
 pub mod deployment;
+pub mod get_api_fingerprint;
+pub mod get_deployment;
+pub mod get_deployments;
+pub mod get_stage;
 pub mod lifecycle;
 
 use crate::decl::{FunctionDecl, ResourceDecl};
@@ -16,7 +21,12 @@ use lifecycle::{Registered, RegisteredFunction};
 pub static RESOURCES: &[&dyn Registered] = &[&deployment::Deployment];
 
 /// Every function (invoke), in schema order.
-pub static FUNCTIONS: &[&dyn RegisteredFunction] = &[];
+pub static FUNCTIONS: &[&dyn RegisteredFunction] = &[
+    &get_deployment::GetDeployment,
+    &get_deployments::GetDeployments,
+    &get_stage::GetStage,
+    &get_api_fingerprint::GetApiFingerprint,
+];
 
 /// The function of a token (`aws-apigatewayv2:index:getDeployment`).
 pub fn function_by_token(token: &str) -> Option<&'static dyn RegisteredFunction> {

@@ -13,6 +13,94 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A deployment as API Gateway reports it.
+type DeploymentInfo struct {
+	// The id of the API.
+	ApiId string `pulumi:"apiId"`
+	// Whether API Gateway created it for a stage with autoDeploy.
+	AutoDeployed bool `pulumi:"autoDeployed"`
+	// When it was created (ISO-8601).
+	CreatedDate *string `pulumi:"createdDate"`
+	// The id of the deployment (what a stage's `deploymentId` takes).
+	DeploymentId string `pulumi:"deploymentId"`
+	// PENDING, FAILED or DEPLOYED.
+	DeploymentStatus string `pulumi:"deploymentStatus"`
+	// AWS's message about the status (why it FAILED).
+	DeploymentStatusMessage *string `pulumi:"deploymentStatusMessage"`
+	// The deployment's description.
+	Description *string `pulumi:"description"`
+}
+
+// A deployment as API Gateway reports it.
+type DeploymentInfoOutput struct{ *pulumi.OutputState }
+
+func (DeploymentInfoOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DeploymentInfo)(nil)).Elem()
+}
+
+func (o DeploymentInfoOutput) ToDeploymentInfoOutput() DeploymentInfoOutput {
+	return o
+}
+
+func (o DeploymentInfoOutput) ToDeploymentInfoOutputWithContext(ctx context.Context) DeploymentInfoOutput {
+	return o
+}
+
+// The id of the API.
+func (o DeploymentInfoOutput) ApiId() pulumi.StringOutput {
+	return o.ApplyT(func(v DeploymentInfo) string { return v.ApiId }).(pulumi.StringOutput)
+}
+
+// Whether API Gateway created it for a stage with autoDeploy.
+func (o DeploymentInfoOutput) AutoDeployed() pulumi.BoolOutput {
+	return o.ApplyT(func(v DeploymentInfo) bool { return v.AutoDeployed }).(pulumi.BoolOutput)
+}
+
+// When it was created (ISO-8601).
+func (o DeploymentInfoOutput) CreatedDate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DeploymentInfo) *string { return v.CreatedDate }).(pulumi.StringPtrOutput)
+}
+
+// The id of the deployment (what a stage's `deploymentId` takes).
+func (o DeploymentInfoOutput) DeploymentId() pulumi.StringOutput {
+	return o.ApplyT(func(v DeploymentInfo) string { return v.DeploymentId }).(pulumi.StringOutput)
+}
+
+// PENDING, FAILED or DEPLOYED.
+func (o DeploymentInfoOutput) DeploymentStatus() pulumi.StringOutput {
+	return o.ApplyT(func(v DeploymentInfo) string { return v.DeploymentStatus }).(pulumi.StringOutput)
+}
+
+// AWS's message about the status (why it FAILED).
+func (o DeploymentInfoOutput) DeploymentStatusMessage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DeploymentInfo) *string { return v.DeploymentStatusMessage }).(pulumi.StringPtrOutput)
+}
+
+// The deployment's description.
+func (o DeploymentInfoOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DeploymentInfo) *string { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+type DeploymentInfoArrayOutput struct{ *pulumi.OutputState }
+
+func (DeploymentInfoArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]DeploymentInfo)(nil)).Elem()
+}
+
+func (o DeploymentInfoArrayOutput) ToDeploymentInfoArrayOutput() DeploymentInfoArrayOutput {
+	return o
+}
+
+func (o DeploymentInfoArrayOutput) ToDeploymentInfoArrayOutputWithContext(ctx context.Context) DeploymentInfoArrayOutput {
+	return o
+}
+
+func (o DeploymentInfoArrayOutput) Index(i pulumi.IntInput) DeploymentInfoOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DeploymentInfo {
+		return vs[0].([]DeploymentInfo)[vs[1].(int)]
+	}).(DeploymentInfoOutput)
+}
+
 // A role to assume with STS AssumeRole, using the credentials obtained so far.
 type ProviderAssumeRole struct {
 	// How long the session lasts, from 15m to 12h (for example `1h` or `3600s`); AWS's default (1 hour) when unset. Credentials are renewed before they expire.
@@ -564,6 +652,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderAssumeRoleWithWebIdentityPtrInput)(nil)).Elem(), ProviderAssumeRoleWithWebIdentityArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderEndpointInput)(nil)).Elem(), ProviderEndpointArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProviderEndpointArrayInput)(nil)).Elem(), ProviderEndpointArray{})
+	pulumi.RegisterOutputType(DeploymentInfoOutput{})
+	pulumi.RegisterOutputType(DeploymentInfoArrayOutput{})
 	pulumi.RegisterOutputType(ProviderAssumeRoleOutput{})
 	pulumi.RegisterOutputType(ProviderAssumeRoleArrayOutput{})
 	pulumi.RegisterOutputType(ProviderAssumeRoleWithWebIdentityOutput{})

@@ -5,6 +5,40 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
+/**
+ * A deployment as API Gateway reports it.
+ */
+export interface DeploymentInfo {
+    /**
+     * The id of the API.
+     */
+    apiId: string;
+    /**
+     * Whether API Gateway created it for a stage with autoDeploy.
+     */
+    autoDeployed: boolean;
+    /**
+     * When it was created (ISO-8601).
+     */
+    createdDate?: string;
+    /**
+     * The id of the deployment (what a stage's `deploymentId` takes).
+     */
+    deploymentId: string;
+    /**
+     * PENDING, FAILED or DEPLOYED.
+     */
+    deploymentStatus: string;
+    /**
+     * AWS's message about the status (why it FAILED).
+     */
+    deploymentStatusMessage?: string;
+    /**
+     * The deployment's description.
+     */
+    description?: string;
+}
+
 export namespace config {
     /**
      * A role to assume with an OIDC token (STS AssumeRoleWithWebIdentity), as CI systems do.

@@ -7,8 +7,13 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .deployment import *
+from .get_api_fingerprint import *
+from .get_deployment import *
+from .get_deployments import *
+from .get_stage import *
 from .provider import *
 from ._inputs import *
+from . import outputs
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:

@@ -657,3 +657,87 @@ fn configure_fails_fast_without_credentials_or_endpoint() {
     assert!(out.to_lowercase().contains("connection refused"), "the OS error is named:\n{out}");
     assert_eq!(em.emulator.stats(), fixture_calls, "no API Gateway call was made");
 }
+
+/// The functions through the real CLI: YAML `fn::invoke` of getStage, getDeployment and
+/// getApiFingerprint after a Deployment is released to a stage (the stage serves it, the live
+/// fingerprint equals the recorded one), and `pulumi do` invoking getDeployments by its token.
+#[test]
+fn functions_through_the_cli() {
+    let t = Target::new("functions");
+    let program = r#"name: e2e
+runtime: yaml
+config:
+  apiId:
+    type: string
+resources:
+  deployment:
+    type: aws-apigatewayv2:Deployment
+    properties:
+      apiId: ${apiId}
+      stageName: prod
+variables:
+  stage:
+    fn::invoke:
+      function: aws-apigatewayv2:index:getStage
+      arguments:
+        apiId: ${deployment.apiId}
+        stageName: prod
+  live:
+    fn::invoke:
+      function: aws-apigatewayv2:index:getApiFingerprint
+      arguments:
+        apiId: ${deployment.apiId}
+  one:
+    fn::invoke:
+      function: aws-apigatewayv2:index:getDeployment
+      arguments:
+        apiId: ${apiId}
+        deploymentId: ${deployment.id}
+outputs:
+  id: ${deployment.id}
+  recorded: ${deployment.apiFingerprint}
+  served: ${stage.deploymentId}
+  live: ${live.apiFingerprint}
+  status: ${one.deploymentStatus}
+"#;
+    let p = t.project("functions", program);
+    p.ok(&["up", "--yes"]);
+    let out = p.outputs();
+    assert_eq!(out["served"], out["id"], "getStage: the stage serves the new deployment: {out}");
+    assert_eq!(
+        out["live"], out["recorded"],
+        "getApiFingerprint matches the recorded fingerprint: {out}"
+    );
+    assert_eq!(out["status"], serde_json::json!("DEPLOYED"), "{out}");
+
+    // --package names the plugin binary: `pulumi do` would otherwise look the package up in the
+    // Pulumi registry, which this machine cannot reach.
+    let plugin = provider_binary().display().to_string();
+    let mut args = vec![
+        "do".to_string(),
+        "--package".into(),
+        plugin,
+        "aws-apigatewayv2:index:getDeployments".into(),
+        "--api-id".into(),
+        t.fixture.api_id.clone(),
+    ];
+    if let Some(url) = &t.endpoint {
+        args.extend([
+            "--aws-apigatewayv2:endpoint".into(),
+            url.clone(),
+            "--aws-apigatewayv2:region".into(),
+            "us-east-1".into(),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let listed = p.ok(&args);
+    let json: serde_json::Value =
+        serde_json::from_str(listed.stdout.trim()).unwrap_or_else(|e| panic!("pulumi do prints JSON ({e}): {}", listed.text()));
+    let ids: Vec<&str> = json["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["deploymentId"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&out["id"].as_str().unwrap()), "{json}");
+}

@@ -17,19 +17,6 @@ fn logs(h: &Harness) -> Vec<String> {
     h.engine.logs.lock().unwrap().clone()
 }
 
-async fn add_route(url: &str, api: &str, key: &str) -> String {
-    let c = client(url);
-    c.create_route()
-        .api_id(api)
-        .route_key(key)
-        .send()
-        .await
-        .unwrap()
-        .route_id()
-        .unwrap()
-        .to_string()
-}
-
 /// With redeployOnApiChange, Diff replaces a deployment whose API gained a route or whose
 /// integration changed, naming each change, and plans nothing while the API is as recorded.
 #[tokio::test]

@@ -6,9 +6,11 @@
 //! - [`faults`]: parallel creates under faults and quotas, lost responses, credentials, signals,
 //!   oversized messages.
 //! - [`api_following`]: `redeployOnApiChange`, refresh warnings and the fingerprint's parts.
+//! - [`functions`]: getDeployment, getDeployments, getStage, getApiFingerprint (Invoke).
 
 mod api_following;
 mod faults;
+mod functions;
 mod lifecycle;
 
 use integration_tests::emulator::faults::{FaultKind, FaultRule};
@@ -134,4 +136,18 @@ fn fault(op: &str, kind: FaultKind, probability: f64) -> FaultRule {
         count: None,
         probability,
     }
+}
+
+/// Adds route `key` to API `api` outside the provider; returns its id.
+async fn add_route(url: &str, api: &str, key: &str) -> String {
+    let c = client(url);
+    c.create_route()
+        .api_id(api)
+        .route_key(key)
+        .send()
+        .await
+        .unwrap()
+        .route_id()
+        .unwrap()
+        .to_string()
 }
