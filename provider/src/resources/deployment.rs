@@ -208,7 +208,15 @@ pub fn split_id(id: &str, known_api: Option<&str>) -> Result<(String, String), E
     if id.is_empty() {
         return Err(malformed());
     }
-    let api = known_api.ok_or_else(malformed)?;
+    // A bare id is what Create returns (a stage's deploymentId takes it); with no stored apiId
+    // (`pulumi do ... read <id>`, an import) the API must come with it.
+    let api = known_api.ok_or_else(|| {
+        Error::BadInput(format!(
+            "deployment id {id:?} does not say which API it belongs to: give it as <apiId>/<deploymentId>, \
+             that is `<apiId>/{id}` (for example `pulumi do aws-apigatewayv2:index:Deployment read a1b2c3d4e5/{id}` \
+             or `pulumi import aws-apigatewayv2:index:Deployment name a1b2c3d4e5/{id}`)"
+        ))
+    })?;
     Ok((api.to_string(), id.to_string()))
 }
 
@@ -596,6 +604,10 @@ mod tests {
             assert!(msg.contains("<apiId>/<deploymentId>"), "{bad}: {msg}");
         }
         assert_eq!(split_id("dep1", Some("api9")).unwrap(), ("api9".into(), "dep1".into()));
+        let Err(Error::BadInput(msg)) = split_id("dep1", None) else {
+            panic!("bare id without an API accepted")
+        };
+        assert!(msg.contains("`<apiId>/dep1`"), "says exactly what to type: {msg}");
     }
 
     fn full_outputs() -> DeploymentOutputs {
