@@ -34,7 +34,7 @@ export PREV_RELEASE_ARCHIVE := $(PREV_ARCHIVE)
 ## The RPC test that `test-rust` runs on its own (see there).
 ALONE_RPC_TEST := faults::thirty_creates_meet_no_throttling
 
-.PHONY: prev-release bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
+.PHONY: proto prev-release bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
 
 build:
 	cargo build --workspace
@@ -60,6 +60,15 @@ schema:
 check-schema: codegen
 	cargo run --quiet -p sdk-gen -- check
 	$(CODEGEN) -schema schema.json -validate-only
+	$(CODEGEN) -proto-descriptors target/proto-check.binpb
+	cmp -s target/proto-check.binpb $(PROTO_DESCRIPTORS) || (echo "$(PROTO_DESCRIPTORS) is not the protocol of Pulumi $(PULUMI_VERSION): run \`make proto\` and commit it" && exit 1)
+
+## The protocol's file descriptors, from the pinned Pulumi's Go module (sdk/v3 proto/go); the Rust
+## bindings are generated from them at build time (provider/build.rs). When PULUMI_VERSION moves,
+## bump it in sdk-gen/codegen/go.mod too, run `make proto`, rename the file in provider/build.rs.
+PROTO_DESCRIPTORS := provider/proto/pulumi-$(PULUMI_VERSION).binpb
+proto: codegen
+	$(CODEGEN) -proto-descriptors $(PROTO_DESCRIPTORS)
 
 ## Pulumi's own code generators (pkg/v3/codegen), linked into a small Go program.
 codegen:

@@ -5,9 +5,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use prost_types::{Struct, Value, value::Kind};
 use provider::decl::props::{self, Strictness};
 use provider::engine::EngineLog;
+use provider::proto::pulumirpc::{CheckRequest, DiffRequest, GetSchemaRequest, resource_provider_server::ResourceProvider};
 use provider::resources::deployment::DEPLOYMENT;
 use provider::server::Provider;
-use pulumi_gestalt_proto::pulumi::pulumirpc::{CheckRequest, DiffRequest, GetSchemaRequest, resource_provider_server::ResourceProvider};
 use std::hint::black_box;
 use tokio_util::sync::CancellationToken;
 

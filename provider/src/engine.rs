@@ -1,6 +1,6 @@
 //! Messages for the user, sent through the engine's Log RPC (stderr is hidden by the engine).
 
-use pulumi_gestalt_proto::pulumi::pulumirpc::{LogRequest, LogSeverity, engine_client::EngineClient};
+use crate::proto::pulumirpc::{LogRequest, LogSeverity, engine_client::EngineClient};
 use std::sync::{Arc, Mutex};
 use tonic::transport::{Channel, Endpoint};
 

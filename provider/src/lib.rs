@@ -12,6 +12,7 @@
 //! - [`resources`]: the registry of resources, each a declaration plus a typed lifecycle
 //!   ([`resources::deployment`]).
 //! - [`schema`]: schema.json, generated from the registry and the configuration.
+//! - [`proto`]: Pulumi's protocol, generated from the pinned Pulumi's own descriptors (`build.rs`).
 //! - [`server`]: the gRPC edge: decodes requests, dispatches by type token, maps errors to codes.
 
 pub mod apigw;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod decl;
 pub mod engine;
 pub mod error;
+pub mod proto;
 pub mod resources;
 pub mod schema;
 pub mod server;

@@ -116,19 +116,21 @@ fn object_types() -> Map<String, Value> {
     types
 }
 
+/// An object of `fields`, as function inputs and outputs and list queries are written.
+fn fields_object(fields: &[Field]) -> Value {
+    let required = required_names(fields);
+    let mut spec = json!({"properties": properties(fields.iter(), Context::Provider), "type": "object"});
+    if !required.is_empty() {
+        spec["required"] = json!(required);
+    }
+    spec
+}
+
 fn function_spec(decl: &FunctionDecl) -> Value {
-    let object = |fields: &[Field]| {
-        let required = required_names(fields);
-        let mut spec = json!({"properties": properties(fields.iter(), Context::Provider), "type": "object"});
-        if !required.is_empty() {
-            spec["required"] = json!(required);
-        }
-        spec
-    };
     json!({
         "description": decl.doc,
-        "inputs": object(decl.args),
-        "outputs": object(decl.result),
+        "inputs": fields_object(decl.args),
+        "outputs": fields_object(decl.result),
     })
 }
 
@@ -137,13 +139,18 @@ fn resource_spec(decl: &ResourceDecl) -> Value {
     // come back only when given (description) or never from AWS (triggers, stageName).
     let required = required_names(decl.fields);
     let required_inputs: Vec<&str> = decl.inputs().filter(|f| f.required).map(|f| f.name).collect();
-    json!({
+    let mut spec = json!({
         "description": decl.doc,
         "properties": properties(decl.fields.iter(), Context::Provider),
         "required": required,
         "inputProperties": properties(decl.inputs(), Context::Provider),
         "requiredInputs": required_inputs,
-    })
+    });
+    // The engine (and `pulumi do list`) offers List only for types whose schema has it.
+    if let Some(query) = decl.list_inputs {
+        spec["listInputs"] = fields_object(query);
+    }
+    spec
 }
 
 /// The whole package schema.

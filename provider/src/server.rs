@@ -3,18 +3,20 @@
 //! lifecycle, encodes the reply, and turns domain errors into status codes ([`status`]). Errors
 //! name the operation, the ids and AWS's code and message.
 
-use prost::Message;
-use prost_types::Struct;
-use pulumi_gestalt_proto::pulumi::pulumirpc::{
+use crate::proto::pulumirpc::{
     self as rpc, CheckFailure, CheckRequest, CheckResponse, ConfigureRequest, ConfigureResponse, CreateRequest, CreateResponse,
     DeleteRequest, DiffRequest, DiffResponse, ErrorResourceInitFailed, GetSchemaRequest, GetSchemaResponse, PluginAttach, PluginInfo,
     PropertyDiff, ProviderHandshakeRequest, ProviderHandshakeResponse, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
     diff_response::DiffChanges, property_diff::Kind as PdKind, resource_provider_server::ResourceProvider,
 };
+use prost::Message;
+use prost_types::Struct;
+use std::pin::Pin;
 use std::sync::RwLock;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
+use tokio_stream::Stream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status};
 
@@ -26,7 +28,7 @@ use crate::decl::{ResourceDecl, Role, VERSION, check};
 use crate::engine::EngineLog;
 use crate::error::Error;
 use crate::resources;
-use crate::resources::lifecycle::{Ctx, Registered};
+use crate::resources::lifecycle::{Ctx, PageRequest, Registered};
 use crate::schema;
 
 /// Like Terraform's resource: wait up to five minutes for DEPLOYED unless customTimeouts say otherwise.
@@ -238,6 +240,8 @@ impl ResourceProvider for Provider {
             accept_resources: true,
             accept_outputs: false,
             supports_autonaming_configuration: false,
+            // Newer fields (byte strings, outputs in Check and Call, ...): not accepted.
+            ..Default::default()
         }))
     }
 
@@ -437,6 +441,53 @@ impl ResourceProvider for Provider {
             inputs: Some(props::encode(decl, &found.inputs)),
             refresh_before_update: false,
         }))
+    }
+
+    type ListStream = Pin<Box<dyn Stream<Item = Result<rpc::ListResponse, Status>> + Send>>;
+
+    /// One page per call: its results, then the continuation marker (empty after the last page).
+    /// `limit` and `page_size` both bound the page; a query still unknown answers "computed".
+    async fn list(&self, request: Request<rpc::ListRequest>) -> Result<Response<Self::ListStream>, Status> {
+        use rpc::list_response::{Computed, Continuation, Response as Item, Result as Found};
+        let req = request.into_inner();
+        let res = resources::by_token(&req.token)
+            .ok_or_else(|| Status::invalid_argument(format!("List: the aws-apigatewayv2 provider has no resource type {:?}", req.token)))?;
+        let decl = res.decl();
+        let query_decl = decl
+            .list_decl()
+            .ok_or_else(|| Status::invalid_argument(format!("List: {} cannot be listed (its schema has no listInputs)", decl.token)))?;
+        let query = check::check(&query_decl, req.query.as_ref()).map_err(|failures| {
+            let list: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
+            Status::invalid_argument(format!("List of {}: {}", decl.token, list.join("; ")))
+        })?;
+        let item = |response| rpc::ListResponse { response: Some(response) };
+        if query.has_unknowns() {
+            let computed = item(Item::Computed(Computed {}));
+            return Ok(Response::new(Box::pin(tokio_stream::iter([Ok(computed)]))));
+        }
+        let bound = |n: i64| usize::try_from(n).ok().filter(|n| *n > 0);
+        let max = match (bound(req.limit), bound(req.page_size)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let page = PageRequest {
+            max,
+            token: Some(req.continuation_token).filter(|t| !t.is_empty()),
+        };
+        let aws = self.aws();
+        let found = res
+            .list(self.ctx(aws.as_ref(), ""), &query, page, deadline(0.0))
+            .await
+            .map_err(|e| status(decl, e))?;
+        let mut items: Vec<Result<rpc::ListResponse, Status>> = found
+            .ids
+            .into_iter()
+            .map(|id| Ok(item(Item::Result(Found { id, name: String::new() }))))
+            .collect();
+        items.push(Ok(item(Item::Continuation(Continuation {
+            continuation_token: found.next.unwrap_or_default(),
+        }))));
+        Ok(Response::new(Box::pin(tokio_stream::iter(items))))
     }
 
     async fn update(&self, request: Request<UpdateRequest>) -> Result<Response<UpdateResponse>, Status> {

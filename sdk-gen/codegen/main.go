@@ -52,7 +52,15 @@ func main() {
 	out := flag.String("out", "sdk", "directory receiving one sub-directory per language")
 	languages := flag.String("languages", "nodejs,python,go", "comma-separated languages to generate")
 	validateOnly := flag.Bool("validate-only", false, "only validate the schema")
+	protoOut := flag.String("proto-descriptors", "", "write the protocol's FileDescriptorSet to this file and do nothing else")
 	flag.Parse()
+	if *protoOut != "" {
+		if err := writeProtoDescriptors(*protoOut); err != nil {
+			fmt.Fprintf(os.Stderr, "codegen: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*schemaPath, *out, strings.Split(*languages, ","), *validateOnly); err != nil {
 		fmt.Fprintf(os.Stderr, "codegen: %v\n", err)
 		os.Exit(1)

@@ -229,6 +229,34 @@ impl Deployments {
         }
     }
 
+    /// One page of GetDeployments: at most `max` (AWS takes 1 to 500), from `token`; with the
+    /// token of the next page.
+    pub async fn page(
+        &self,
+        api_id: &str,
+        max: Option<usize>,
+        token: Option<String>,
+        deadline: Instant,
+    ) -> Result<(Vec<Deployment>, Option<String>), AwsError> {
+        let max = max.map(|n| n.clamp(1, 500).to_string());
+        let out = self
+            .calls
+            .call(deadline, || async {
+                self.calls
+                    .client()
+                    .get_deployments()
+                    .api_id(api_id)
+                    .set_max_results(max.clone())
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)
+            })
+            .await?;
+        let items = out.items().iter().map(|item| deployment_from!(item, "")).collect();
+        Ok((items, out.next_token().filter(|t| !t.is_empty()).map(str::to_string)))
+    }
+
     /// Every deployment of `api_id`, in AWS's order, all pages.
     pub async fn list(&self, api_id: &str, deadline: Instant) -> Result<Vec<Deployment>, AwsError> {
         let listed = list_pages!(self.calls, deadline, |c| c.get_deployments().api_id(api_id));

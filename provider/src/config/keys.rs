@@ -184,6 +184,7 @@ pub const CONFIG: ResourceDecl = ResourceDecl {
     token: "pulumi:providers:aws-apigatewayv2",
     doc: "The provider for Amazon API Gateway v2 deployments.",
     import_id: "",
+    list_inputs: None,
     fields: &[
         Field::new(CFG_REGION, Kind::String, Role::Input, "The AWS region, e.g. us-east-1. Falls back to AWS_REGION / AWS_DEFAULT_REGION and the shared config file.")
             .len(1, 64)

@@ -191,6 +191,8 @@ pub struct ResourceDecl {
     pub doc: &'static str,
     /// How an id is written for `pulumi import` (`<apiId>/<deploymentId>`); empty when none.
     pub import_id: &'static str,
+    /// The query `List` takes (schema `listInputs`); `None`: the type cannot be listed.
+    pub list_inputs: Option<&'static [Field]>,
     pub fields: &'static [Field],
 }
 
@@ -211,6 +213,7 @@ impl FunctionDecl {
             token: self.token,
             doc: self.doc,
             import_id: "",
+            list_inputs: None,
             fields: self.args,
         }
     }
@@ -221,6 +224,7 @@ impl FunctionDecl {
             token: self.token,
             doc: self.doc,
             import_id: "",
+            list_inputs: None,
             fields: self.result,
         }
     }
@@ -234,6 +238,17 @@ impl Field {
 }
 
 impl ResourceDecl {
+    /// The list query as a declaration, for Check's rules and the value edge.
+    pub fn list_decl(&self) -> Option<ResourceDecl> {
+        Some(ResourceDecl {
+            token: self.token,
+            doc: self.doc,
+            import_id: "",
+            list_inputs: None,
+            fields: self.list_inputs?,
+        })
+    }
+
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
     }

@@ -12,7 +12,7 @@ use crate::decl::diff::{ChangeKind, DiffResult};
 use crate::decl::props::{Props, Val};
 use crate::decl::{Field, Kind, ResourceDecl, Role};
 use crate::error::{AwsError, Error};
-use crate::resources::lifecycle::{Created, Ctx, DiffInput, FromProps, IntoProps, ReadResult, Resource};
+use crate::resources::lifecycle::{Created, Ctx, DiffInput, FromProps, IntoProps, ListPage, PageRequest, ReadResult, Resource};
 
 pub const API_ID: &str = "apiId";
 pub const DESCRIPTION: &str = "description";
@@ -29,6 +29,9 @@ pub const DEPLOYMENT: ResourceDecl = ResourceDecl {
     token: "aws-apigatewayv2:index:Deployment",
     doc: include_str!("deployment.md"),
     import_id: "<apiId>/<deploymentId>",
+    list_inputs: Some(&[Field::new(API_ID, Kind::String, Role::Input, "The id of the API whose deployments to list.")
+        .required()
+        .len(1, 128)]),
     fields: &[
         Field::new(API_ID, Kind::String, Role::Input, "The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.")
             .required()
@@ -422,6 +425,24 @@ impl Resource for Deployment {
             ),
         };
         Err(Error::Precondition(head + &advice))
+    }
+
+    /// The deployments of the query's API, one GetDeployments page per call, as
+    /// `<apiId>/<deploymentId>`: the form Read (and `pulumi import`, `pulumi do read`) takes.
+    async fn list(&self, ctx: Ctx<'_>, query: DeploymentInputs, page: PageRequest, deadline: Instant) -> Result<ListPage, Error> {
+        let aws = ctx.aws("List")?;
+        let api_id = query
+            .api_id
+            .ok_or_else(|| Error::BadInput("List of deployments: apiId is missing".to_string()))?;
+        let (found, next) = aws
+            .deployments
+            .page(&api_id, page.max, page.token, deadline)
+            .await
+            .map_err(|e| Error::aws(format!("List: GetDeployments for API {api_id}"), &e))?;
+        Ok(ListPage {
+            ids: found.into_iter().map(|d| format!("{api_id}/{}", d.id)).collect(),
+            next,
+        })
     }
 
     /// Input changes from the declaration, a FAILED deployment replaced, and with

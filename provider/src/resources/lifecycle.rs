@@ -92,6 +92,20 @@ pub struct DiffInput<'a, I, O> {
     pub ignore_changes: &'a [String],
 }
 
+/// One page of a listing: at most `max` results (none: as many as AWS gives), from `token`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageRequest {
+    pub max: Option<usize>,
+    pub token: Option<String>,
+}
+
+/// A page of ids that Read accepts back, and where the next page starts (`None`: the last).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListPage {
+    pub ids: Vec<String>,
+    pub next: Option<String>,
+}
+
 /// A resource: its declaration and lifecycle on typed values.
 pub trait Resource: Send + Sync + 'static {
     const DECL: &'static ResourceDecl;
@@ -133,6 +147,18 @@ pub trait Resource: Send + Sync + 'static {
         old_inputs: Self::Inputs,
         deadline: Instant,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// One page of the objects `query` selects (the declaration's `list_inputs`, checked). Only
+    /// resources that declare `list_inputs` are asked.
+    fn list(
+        &self,
+        _ctx: Ctx<'_>,
+        _query: Self::Inputs,
+        _page: PageRequest,
+        _deadline: Instant,
+    ) -> impl Future<Output = Result<ListPage, Error>> + Send {
+        async move { Err(Error::BadInput(format!("{} cannot be listed", Self::DECL.token))) }
+    }
 
     /// The declared rules' changes, refined by what only the resource knows.
     fn diff(
@@ -176,6 +202,7 @@ pub trait Registered: Send + Sync {
         old_inputs: &'a Props,
         deadline: Instant,
     ) -> BoxFuture<'a, Result<(), Error>>;
+    fn list<'a>(&'a self, ctx: Ctx<'a>, query: &'a Props, page: PageRequest, deadline: Instant) -> BoxFuture<'a, Result<ListPage, Error>>;
     #[allow(clippy::too_many_arguments)]
     fn diff<'a>(
         &'a self,
@@ -250,6 +277,10 @@ impl<R: Resource> Registered for R {
             let olds = R::Outputs::from_props(olds);
             Resource::delete(self, ctx, id, olds, R::Inputs::from_props(old_inputs), deadline).await
         })
+    }
+
+    fn list<'a>(&'a self, ctx: Ctx<'a>, query: &'a Props, page: PageRequest, deadline: Instant) -> BoxFuture<'a, Result<ListPage, Error>> {
+        Box::pin(async move { Resource::list(self, ctx, R::Inputs::from_props(query), page, deadline).await })
     }
 
     fn diff<'a>(

@@ -1,7 +1,7 @@
 //! The provider over gRPC as the engine drives it: a stand-in for the engine's Engine service
 //! (it records Log messages), and a client connected to a launched provider.
 
-use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
+use provider::proto::pulumirpc as rpc;
 use rpc::resource_provider_client::ResourceProviderClient;
 use std::sync::{Arc, Mutex};
 use tonic::transport::Channel;

@@ -741,3 +741,51 @@ outputs:
         .collect();
     assert!(ids.contains(&out["id"].as_str().unwrap()), "{json}");
 }
+
+/// `pulumi do` on the Deployment, stateless, as a new user would: `create` prints the bare id,
+/// `list --all` offers the deployment as `<apiId>/<deploymentId>`, `read` takes that back, and
+/// `read <bare id>` says exactly what to type.
+#[test]
+fn pulumi_do_create_list_read() {
+    let t = Target::new("pulumido");
+    let p = t.project("pulumido", "name: pulumido\nruntime: yaml\n");
+    let plugin = provider_binary().display().to_string();
+    let api = t.fixture.api_id.clone();
+    let run = |verb: &[&str], ok: bool| {
+        let mut args: Vec<String> = vec!["do".into(), "--package".into(), plugin.clone(), "--stateless".into()];
+        args.push("aws-apigatewayv2:index:Deployment".into());
+        args.extend(verb.iter().map(|s| s.to_string()));
+        if let Some(url) = &t.endpoint {
+            args.extend(["--aws-apigatewayv2:endpoint".to_string(), url.clone()]);
+            args.extend(["--aws-apigatewayv2:region".to_string(), "us-east-1".to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        if ok { p.ok(&args) } else { p.fails(&args) }
+    };
+    let created = run(&["create", "--yes", "--api-id", &api, "--description", "made by pulumi do"], true);
+    let listed = run(&["list", "--all", "--api-id", &api], true);
+    let json: serde_json::Value =
+        serde_json::from_str(listed.stdout.trim()).unwrap_or_else(|e| panic!("list prints JSON ({e}): {}", listed.text()));
+    let ids: Vec<String> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let bare = t.ids().into_iter().next().expect("the created deployment exists");
+    assert!(created.text().contains(&bare), "create shows the id: {}", created.text());
+    let full = format!("{api}/{bare}");
+    assert_eq!(ids, vec![full.clone()], "{}", listed.text());
+    let read = run(&["read", &full], true);
+    assert!(
+        read.text().contains("made by pulumi do"),
+        "read takes the listed id back: {}",
+        read.text()
+    );
+    let refused = run(&["read", &bare], false);
+    assert!(
+        refused.text().contains(&format!("`<apiId>/{bare}`")),
+        "says what to type: {}",
+        refused.text()
+    );
+}

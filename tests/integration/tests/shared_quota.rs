@@ -6,7 +6,7 @@ use integration_tests::dynamo::{Moto, create_quota_table, start_moto};
 use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT, DEFAULT_SECRET_KEY, RunningEmulator, Settings};
 use integration_tests::rpc::{FakeEngine, configure, connect, start_engine};
 use integration_tests::*;
-use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
+use provider::proto::pulumirpc as rpc;
 use rpc::resource_provider_client::ResourceProviderClient;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -5,7 +5,7 @@
 
 use integration_tests::e2e::Project;
 use integration_tests::*;
-use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
+use provider::proto::pulumirpc as rpc;
 use rpc::resource_provider_client::ResourceProviderClient;
 use serde_json::{Value, json};
 use std::fmt::Write as _;

@@ -7,18 +7,20 @@
 //!   oversized messages.
 //! - [`api_following`]: `redeployOnApiChange`, refresh warnings and the fingerprint's parts.
 //! - [`functions`]: getDeployment, getDeployments, getStage, getApiFingerprint (Invoke).
+//! - [`listing`]: the List RPC's pages, limit, query rules.
 
 mod api_following;
 mod faults;
 mod functions;
 mod lifecycle;
+mod listing;
 
 use integration_tests::emulator::faults::{FaultKind, FaultRule};
 use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Settings};
 use integration_tests::rpc::{FakeEngine, configure, connect, start_engine};
 use integration_tests::*;
 use prost::Message;
-use pulumi_gestalt_proto::pulumi::pulumirpc as rpc;
+use provider::proto::pulumirpc as rpc;
 use rpc::resource_provider_client::ResourceProviderClient;
 use serde_json::{Value, json};
 use std::time::Duration;
