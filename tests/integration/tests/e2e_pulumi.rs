@@ -789,3 +789,59 @@ fn pulumi_do_create_list_read() {
         refused.text()
     );
 }
+
+/// The engine's `replacementTrigger` option (Pulumi #20850; the YAML host 1.25.0 does not offer
+/// it, the Go SDK does) through an Automation API inline program: the same trigger plans nothing,
+/// a new one replaces the deployment in the safe order, so the up succeeds even though AWS
+/// refuses to delete a deployment a stage points at: the new one takes the stage over
+/// (stageName) before the old one is deleted.
+#[test]
+fn replacement_trigger_replaces_in_the_safe_order() {
+    let t = Target::new("replacementtrigger");
+    let artifacts = target_dir().join("e2e-artifacts").join("replacementtrigger-auto");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    let work = artifacts.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let driver = artifacts.join("replacement");
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/automation/replacement");
+    let built = std::process::Command::new("go")
+        .args(["build", "-o"])
+        .arg(&driver)
+        .arg(".")
+        .current_dir(source)
+        .status()
+        .expect("go runs");
+    assert!(built.success(), "the Automation API driver builds");
+    let mut env = integration_tests::e2e::pulumi_env(&artifacts, &artifacts.join("state"));
+    env.extend(t.env.iter().cloned());
+    env.push(("E2E_API_ID".into(), t.fixture.api_id.clone()));
+    env.push(("E2E_ENDPOINT".into(), t.endpoint.clone().unwrap_or_default()));
+    env.push((
+        "E2E_REGION".into(),
+        std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
+    ));
+    env.push(("E2E_WORK_DIR".into(), work.display().to_string()));
+    env.push(("HOME".into(), std::env::var("HOME").unwrap_or_else(|_| "/root".into())));
+    let out = std::process::Command::new(&driver)
+        .env_clear()
+        .envs(env)
+        .output()
+        .expect("driver runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "driver failed (artefacts {}):\n{stderr}", artifacts.display());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("driver prints JSON ({e}): {stderr}"));
+    assert_eq!(
+        r["unchangedPlan"]["replace"],
+        serde_json::Value::Null,
+        "the same trigger replaces nothing: {r}"
+    );
+    assert_eq!(
+        r["replacePlan"]["replace"],
+        serde_json::json!(1),
+        "a new trigger plans one replacement: {r}"
+    );
+    let (first, second) = (r["first"].as_str().unwrap(), r["second"].as_str().unwrap());
+    assert_ne!(first, second, "{r}");
+    assert_eq!(t.stage_deployment().as_deref(), Some(second), "the stage serves the new deployment");
+    assert_eq!(t.ids(), vec![second.to_string()], "the old deployment was deleted");
+}
