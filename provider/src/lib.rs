@@ -1,6 +1,7 @@
 //! The aws-apigatewayv2 Pulumi provider. Modules, from the bottom up (each uses only those above
 //! it in this list):
 //!
+//! - [`proto`]: Pulumi's protocol, generated from the pinned Pulumi's own descriptors (`build.rs`).
 //! - [`decl`]: the declaration language (fields, kinds, rules), with [`decl::props`] (the only
 //!   place that knows Pulumi's value sentinels), [`decl::check`] and [`decl::diff`].
 //! - [`error`]: AWS errors classified, errors as sentences, the lifecycle's domain errors.
@@ -12,7 +13,6 @@
 //! - [`resources`]: the registry of resources, each a declaration plus a typed lifecycle
 //!   ([`resources::deployment`]).
 //! - [`schema`]: schema.json, generated from the registry and the configuration.
-//! - [`proto`]: Pulumi's protocol, generated from the pinned Pulumi's own descriptors (`build.rs`).
 //! - [`server`]: the gRPC edge: decodes requests, dispatches by type token, maps errors to codes.
 
 pub mod apigw;
