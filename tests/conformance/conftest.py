@@ -52,11 +52,11 @@ def real_time_emulator():
     stop_emulator(proc)
 
 
-def make_client(url, secret=SECRET_KEY, attempts=1):
+def make_client(url, secret=SECRET_KEY, attempts=1, region="us-east-1"):
     return boto3.client(
         "apigatewayv2",
         endpoint_url=url,
-        region_name="us-east-1",
+        region_name=region,
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=secret,
         config=Config(retries={"total_max_attempts": attempts, "mode": "standard"}),

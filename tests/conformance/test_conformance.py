@@ -5,6 +5,8 @@ against the operation's declared one."""
 import datetime
 import json
 import time
+import urllib.error
+import urllib.request
 
 import botocore.exceptions
 import pytest
@@ -189,12 +191,39 @@ def test_signature_rejections(emulator):
 
 
 def admin(url, method, path, body=None):
-    import urllib.request
-
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"{url}/__emulator/{path}", data=data, method=method, headers={"content-type": "application/json"})
     with urllib.request.urlopen(req) as resp:
         return json.loads(resp.read() or b"{}")
+
+
+def test_apis_are_kept_per_region(emulator):
+    """An API belongs to the region of the SigV4 scope that created it: NotFound from another
+    region, absent from its GetApis, its endpoint naming its own region; quotas count apart."""
+    east = make_client(emulator, region="us-east-1")
+    west = make_client(emulator, region="eu-west-1")
+    Recorder(east)
+    Recorder(west)
+    api_id, _ = fixture(east)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        west.get_api(ApiId=api_id)
+    assert error_code(e) == "NotFoundException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        west.get_deployments(ApiId=api_id)
+    assert error_code(e) == "NotFoundException"
+    assert west.get_apis()["Items"] == []
+    assert [a["ApiId"] for a in east.get_apis()["Items"]] == [api_id]
+    west_api = west.create_api(Name="conf", ProtocolType="HTTP")
+    assert ".execute-api.eu-west-1.amazonaws.com" in west_api["ApiEndpoint"]
+    assert ".execute-api.us-east-1.amazonaws.com" in east.get_api(ApiId=api_id)["ApiEndpoint"]
+    # One CreateDeployment per 5 s (scaled) per account and region: each region has its own.
+    west.create_route(ApiId=west_api["ApiId"], RouteKey="GET /pets")
+    east.create_deployment(ApiId=api_id)
+    west.create_deployment(ApiId=west_api["ApiId"])
+    assert admin(emulator, "GET", f"apis/{api_id}/stages/prod/serving?region=us-east-1")["stageName"] == "prod"
+    with pytest.raises(urllib.error.HTTPError) as e:
+        admin(emulator, "GET", f"apis/{api_id}/stages/prod/serving?region=eu-west-1")
+    assert e.value.code == 404
 
 
 def test_admin_endpoints(emulator):

@@ -285,7 +285,7 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         Err(_) => return error_response(&ApiError::bad_request("Request body too large")),
     };
     if let Some(admin) = path.strip_prefix("/__emulator/") {
-        return admin_call(&em, &parts.method, admin, &body);
+        return admin_call(&em, &parts.method, admin, &query, &body);
     }
     let headers: Vec<(String, String)> = parts
         .headers
@@ -352,7 +352,7 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
     let max = query_param(&query, "maxResults");
     let token = query_param(&query, "nextToken");
     let mutates = op.mutates();
-    let result: OpResult = em.with_state(mutates, |st, ctx| match &op {
+    let result: OpResult = em.with_state(Some(&caller.region), mutates, |st, ctx| match &op {
         Op::CreateApi => st.create_api(ctx, &input),
         Op::GetApis => st.get_apis(ctx, max.as_deref(), token.as_deref()),
         Op::GetApi(a) => st.get_api(ctx, a),
@@ -389,7 +389,7 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
     em.answer(name, resp)
 }
 
-fn admin_call(em: &Emulator, method: &Method, path: &str, body: &[u8]) -> Response {
+fn admin_call(em: &Emulator, method: &Method, path: &str, query: &str, body: &[u8]) -> Response {
     let parsed: Result<Value, _> = if body.is_empty() {
         Ok(json!({}))
     } else {
@@ -455,9 +455,10 @@ fn admin_call(em: &Emulator, method: &Method, path: &str, body: &[u8]) -> Respon
         },
         ("GET", "creates-by-account") => json_response(200, &json!(em.creates_by_account())),
         ("GET", "stats") => json_response(200, &em.stats()),
-        // apis/{apiId}/stages/{stageName}/serving: the deployment and configuration a stage serves.
+        // apis/{apiId}/stages/{stageName}/serving[?region=R]: the deployment and configuration a
+        // stage serves.
         ("GET", p) if p.starts_with("apis/") && p.ends_with("/serving") => match p.split('/').collect::<Vec<_>>().as_slice() {
-            ["apis", api, "stages", stage, "serving"] => match em.with_state(false, |st, _| st.serving(api, stage)) {
+            ["apis", api, "stages", stage, "serving"] => match em.with_state(query_param(query, "region").as_deref(), false, |st, _| st.serving(api, stage)) {
                 Ok((status, body)) => json_response(status, &body),
                 Err(e) => error_response(&e),
             },

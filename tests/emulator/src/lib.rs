@@ -106,7 +106,8 @@ pub struct Settings {
     pub refuse_deploy_to_auto_stage: bool,
     /// Where state is kept across restarts; in memory only when absent.
     pub state_file: Option<PathBuf>,
-    /// The region named in API endpoints.
+    /// The region of admin calls and helpers that name none (each region keeps its own APIs, as
+    /// AWS does: the SigV4 scope's region picks them).
     pub region: String,
 }
 
@@ -130,7 +131,8 @@ impl Default for Settings {
 
 struct Inner {
     settings: Settings,
-    state: State,
+    /// Each region's objects: an API of us-east-1 is not found from eu-west-1.
+    regions: BTreeMap<String, State>,
     quotas: Quotas,
     faults: Faults,
     fail_next_deployment: Option<String>,
@@ -193,19 +195,20 @@ fn random_id(len: usize) -> String {
 impl Emulator {
     /// Builds an emulator, loading the state file when one is named and exists.
     pub fn new(settings: Settings) -> std::io::Result<Self> {
-        let state = match &settings.state_file {
+        let regions = match &settings.state_file {
             Some(path) if path.exists() => {
                 let text = std::fs::read_to_string(path)?;
-                serde_json::from_str(&text)
-                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("state file {}: {e}", path.display())))?
+                let saved: Saved = serde_json::from_str(&text)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("state file {}: {e}", path.display())))?;
+                saved.into_regions(&settings.region)
             }
-            _ => State::default(),
+            _ => BTreeMap::new(),
         };
         Ok(Self {
             inner: Arc::new(Mutex::new(Inner {
                 quotas: Quotas::new(settings.time_scale),
                 settings,
-                state,
+                regions,
                 faults: Faults::default(),
                 fail_next_deployment: None,
                 stats: BTreeMap::new(),
@@ -325,30 +328,33 @@ impl Emulator {
         resp
     }
 
-    /// Runs an operation on the state; mutations that succeed are persisted.
+    /// Runs an operation on one region's state (the default region's when `None`); mutations
+    /// that succeed are persisted.
     pub(crate) fn with_state<T>(
         &self,
+        region: Option<&str>,
         mutates: bool,
         f: impl FnOnce(&mut State, &mut Ctx<'_>) -> Result<T, model::ApiError>,
     ) -> Result<T, model::ApiError> {
         let mut guard = self.lock();
         let inner = &mut *guard;
+        let region = region.unwrap_or(&inner.settings.region).to_string();
         let delay_ms = (inner.settings.deploy_delay.as_secs_f64() * inner.settings.time_scale * 1000.0) as u64;
         let mut new_id = random_id;
         let mut ctx = Ctx {
             now_ms: now_ms(),
             deploy_delay_ms: delay_ms,
-            region: &inner.settings.region,
+            region: &region,
             refuse_delete_while_staged: inner.settings.refuse_delete_while_staged,
             refuse_deploy_to_auto_stage: inner.settings.refuse_deploy_to_auto_stage,
             fail_next_deployment: &mut inner.fail_next_deployment,
             new_id: &mut new_id,
         };
-        let result = f(&mut inner.state, &mut ctx);
+        let result = f(inner.regions.entry(region.clone()).or_default(), &mut ctx);
         if mutates
             && result.is_ok()
             && let Some(path) = &inner.settings.state_file
-            && let Err(e) = persist(path, &inner.state)
+            && let Err(e) = persist(path, &inner.regions)
         {
             tracing::error!("cannot write state file {}: {e}", path.display());
         }
@@ -401,20 +407,27 @@ impl Emulator {
         self.lock().stats.values().filter_map(|by| by.get(&status)).sum()
     }
 
-    /// Deployment ids of an API, in creation order (for assertions without going through HTTP).
+    /// Deployment ids of an API of the default region, in creation order (for assertions without
+    /// going through HTTP).
     pub fn deployment_ids(&self, api_id: &str) -> Vec<String> {
+        let region = self.lock().settings.region.clone();
+        self.deployment_ids_in(&region, api_id)
+    }
+
+    /// Deployment ids of an API of `region`, in creation order.
+    pub fn deployment_ids_in(&self, region: &str, api_id: &str) -> Vec<String> {
         self.lock()
-            .state
-            .apis
-            .get(api_id)
+            .regions
+            .get(region)
+            .and_then(|st| st.apis.get(api_id))
             .map(|a| a.deployments.iter().map(|d| d.deployment_id.clone()).collect())
             .unwrap_or_default()
     }
 
-    /// What stage `stage` of `api_id` serves: `{deploymentId, routeKeys, snapshot}` (the admin
-    /// endpoint's answer), or the AWS error as `{error}`.
+    /// What stage `stage` of `api_id` (default region) serves: `{deploymentId, routeKeys,
+    /// snapshot}` (the admin endpoint's answer), or the AWS error as `{error}`.
     pub fn serving(&self, api_id: &str, stage: &str) -> Value {
-        match self.with_state(false, |st, _| st.serving(api_id, stage)) {
+        match self.with_state(None, false, |st, _| st.serving(api_id, stage)) {
             Ok((_, v)) => v,
             Err(e) => json!({"error": e.message}),
         }
@@ -423,7 +436,7 @@ impl Emulator {
     /// Forgets every object, fault and counter; quotas start afresh.
     pub fn reset(&self) {
         let mut inner = self.lock();
-        inner.state = State::default();
+        inner.regions.clear();
         inner.faults.clear();
         inner.fail_next_deployment = None;
         inner.stats.clear();
@@ -451,9 +464,27 @@ fn account_of_key(settings: &Settings, key: &str) -> String {
     format!("{:012}", n % 1_000_000_000_000)
 }
 
+/// The state file: every region's objects, or (files written before regions were kept apart)
+/// one region's, taken as the default region's.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Saved {
+    Regions { regions: BTreeMap<String, State> },
+    OneRegion(State),
+}
+
+impl Saved {
+    fn into_regions(self, default_region: &str) -> BTreeMap<String, State> {
+        match self {
+            Saved::Regions { regions } => regions,
+            Saved::OneRegion(state) => BTreeMap::from([(default_region.to_string(), state)]),
+        }
+    }
+}
+
 /// Writes the state beside its final name and renames it, so a crash never leaves half a file.
-fn persist(path: &std::path::Path, state: &State) -> std::io::Result<()> {
+fn persist(path: &std::path::Path, regions: &BTreeMap<String, State>) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&json!({ "regions": regions }))?)?;
     std::fs::rename(&tmp, path)
 }
