@@ -15,7 +15,7 @@ use provider::decl::{check, diff};
 fuzz_target!(|data: &[u8]| {
     let (left, right) = data.split_at(data.len() / 2);
     let (Ok(a), Ok(b)) = (Struct::decode(left), Struct::decode(right)) else { return };
-    if let Err(failures) = check::check(&DEPLOYMENT, Some(&a)) {
+    if let Err(failures) = check::check(&DEPLOYMENT, Some(&a), &check::FromProvider::default()) {
         assert!(!failures.is_empty() && failures.iter().all(|f| !f.property.is_empty() && !f.reason.is_empty()));
     }
     let _ = config::check_config(Some(&b));

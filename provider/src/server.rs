@@ -22,6 +22,7 @@ use tonic::{Code, Request, Response, Status};
 
 use crate::apigw::Aws;
 use crate::config::{self, keys::CONFIG};
+use crate::decl::check::FromProvider;
 use crate::decl::diff::{self, ChangeKind};
 use crate::decl::props::{self, Failure, Props, Strictness};
 use crate::decl::{ResourceDecl, Role, VERSION, check};
@@ -40,6 +41,8 @@ pub const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
 pub struct Provider {
     engine: EngineLog,
     aws: RwLock<Option<Aws>>,
+    /// What Configure found for the inputs that default to the provider's values (`region`).
+    lent: RwLock<FromProvider>,
     cancel: CancellationToken,
 }
 
@@ -49,6 +52,7 @@ impl Provider {
         Self {
             engine,
             aws: RwLock::new(None),
+            lent: RwLock::default(),
             cancel,
         }
     }
@@ -56,6 +60,10 @@ impl Provider {
     /// The configured clients, if Configure has made them.
     fn aws(&self) -> Option<Aws> {
         self.aws.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn lent(&self) -> FromProvider {
+        self.lent.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn ctx<'a>(&'a self, aws: Option<&'a Aws>, urn: &'a str) -> Ctx<'a> {
@@ -291,14 +299,19 @@ impl ResourceProvider for Provider {
             let list: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
             Status::invalid_argument(format!("Configure: invalid aws-apigatewayv2 configuration: {}", list.join("; ")))
         })?;
-        if props.has_unknowns() {
+        let aws = if props.has_unknowns() {
             tracing::info!("configuration has unknown values; AWS calls wait for a configured run");
+            None
         } else {
-            let aws = config::connect(&props, &self.engine, self.cancel.clone())
-                .await
-                .map_err(|e| Status::invalid_argument(format!("Configure: {e}")))?;
-            *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(aws);
-        }
+            Some(
+                config::connect(&props, &self.engine, self.cancel.clone())
+                    .await
+                    .map_err(|e| Status::invalid_argument(format!("Configure: {e}")))?,
+            )
+        };
+        let lent = config::lent_to_resources(&props, aws.as_ref()).await;
+        *self.lent.write().unwrap_or_else(|p| p.into_inner()) = lent;
+        *self.aws.write().unwrap_or_else(|p| p.into_inner()) = aws;
         Ok(Response::new(ConfigureResponse {
             accept_secrets: true,
             supports_preview: true,
@@ -320,8 +333,12 @@ impl ResourceProvider for Provider {
         })?;
         let args_decl = function.decl().args_decl();
         let result_decl = function.decl().result_decl();
-        let args = match check::check(&args_decl, req.args.as_ref()) {
-            Ok(args) => args,
+        let lent = self.lent();
+        let args = match check::check(&args_decl, req.args.as_ref(), &lent) {
+            Ok(mut args) => {
+                lent.fill(&args_decl, &mut args);
+                args
+            }
             Err(failures) => {
                 return Ok(Response::new(rpc::InvokeResponse {
                     r#return: None,
@@ -348,8 +365,14 @@ impl ResourceProvider for Provider {
     async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
         let req = request.into_inner();
         let decl = resource("Check", &req.r#type, &req.urn)?.decl();
-        let news = check::normalize(decl, req.news);
-        let failures = match check::check(decl, news.as_ref()) {
+        let mut news = check::normalize(decl, req.news);
+        // Stored with the inputs, so the region a deployment took from the provider stays its
+        // own, and a change of the provider's shows in Diff.
+        let lent = self.lent();
+        if let Some(news) = news.as_mut() {
+            lent.fill_struct(decl, news);
+        }
+        let failures = match check::check(decl, news.as_ref(), &lent) {
             Ok(_) => vec![],
             Err(f) => to_check_failures(f),
         };
@@ -360,9 +383,10 @@ impl ResourceProvider for Provider {
         let req = request.into_inner();
         let res = resource("Diff", &req.r#type, &req.urn)?;
         let decl = res.decl();
-        let olds = old_inputs(decl, req.old_inputs.as_ref(), req.olds.as_ref());
-        let old_outputs = decode(decl, req.olds.as_ref());
-        let news = decode(decl, req.news.as_ref()).inputs_only(decl);
+        let mut olds = old_inputs(decl, req.old_inputs.as_ref(), req.olds.as_ref());
+        let mut old_outputs = decode(decl, req.olds.as_ref());
+        let mut news = decode(decl, req.news.as_ref()).inputs_only(decl);
+        self.lent().fill_diff(decl, &mut olds, &mut old_outputs, &mut news);
         let aws = self.aws();
         let result = res
             .diff(
@@ -456,10 +480,12 @@ impl ResourceProvider for Provider {
         let query_decl = decl
             .list_decl()
             .ok_or_else(|| Status::invalid_argument(format!("List: {} cannot be listed (its schema has no listInputs)", decl.token)))?;
-        let query = check::check(&query_decl, req.query.as_ref()).map_err(|failures| {
+        let lent = self.lent();
+        let mut query = check::check(&query_decl, req.query.as_ref(), &lent).map_err(|failures| {
             let list: Vec<String> = failures.iter().map(|f| f.reason.clone()).collect();
             Status::invalid_argument(format!("List of {}: {}", decl.token, list.join("; ")))
         })?;
+        lent.fill(&query_decl, &mut query);
         let item = |response| rpc::ListResponse { response: Some(response) };
         if query.has_unknowns() {
             let computed = item(Item::Computed(Computed {}));

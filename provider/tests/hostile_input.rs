@@ -105,7 +105,7 @@ proptest! {
     /// Check answers every Struct with inputs or failures that name a property and a reason.
     #[test]
     fn check_never_panics(s in strukt()) {
-        match check::check(&DEPLOYMENT, Some(&s)) {
+        match check::check(&DEPLOYMENT, Some(&s), &check::FromProvider::default()) {
             Ok(props) => prop_assert!(props.known("apiId").is_some() || props.get("apiId").is_some()),
             Err(failures) => {
                 prop_assert!(!failures.is_empty());

@@ -101,6 +101,10 @@ export class Deployment extends pulumi.CustomResource {
      */
     declare public readonly redeployOnApiChange: pulumi.Output<boolean | undefined>;
     /**
+     * The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
+     */
+    declare public readonly region: pulumi.Output<string | undefined>;
+    /**
      * The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
      */
     declare public readonly stageName: pulumi.Output<string | undefined>;
@@ -126,6 +130,7 @@ export class Deployment extends pulumi.CustomResource {
             resourceInputs["apiId"] = args?.apiId;
             resourceInputs["description"] = args?.description;
             resourceInputs["redeployOnApiChange"] = (args?.redeployOnApiChange) ?? false;
+            resourceInputs["region"] = args?.region;
             resourceInputs["stageName"] = args?.stageName;
             resourceInputs["triggers"] = args?.triggers;
             resourceInputs["apiFingerprint"] = undefined /*out*/;
@@ -142,11 +147,12 @@ export class Deployment extends pulumi.CustomResource {
             resourceInputs["deploymentStatus"] = undefined /*out*/;
             resourceInputs["description"] = undefined /*out*/;
             resourceInputs["redeployOnApiChange"] = undefined /*out*/;
+            resourceInputs["region"] = undefined /*out*/;
             resourceInputs["stageName"] = undefined /*out*/;
             resourceInputs["triggers"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
-        const replaceOnChanges = { replaceOnChanges: ["apiId", "stageName", "triggers.*"] };
+        const replaceOnChanges = { replaceOnChanges: ["apiId", "region", "stageName", "triggers.*"] };
         opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Deployment.__pulumiType, name, resourceInputs, opts);
     }
@@ -168,6 +174,10 @@ export interface DeploymentArgs {
      * When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
      */
     redeployOnApiChange?: pulumi.Input<boolean | undefined>;
+    /**
+     * The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
+     */
+    region?: pulumi.Input<string | undefined>;
     /**
      * The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
      */

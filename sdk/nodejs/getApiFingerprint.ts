@@ -11,6 +11,7 @@ export function getApiFingerprint(args: GetApiFingerprintArgs, opts?: pulumi.Inv
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invoke("aws-apigatewayv2:index:getApiFingerprint", {
         "apiId": args.apiId,
+        "region": args.region,
     }, opts);
 }
 
@@ -19,6 +20,10 @@ export interface GetApiFingerprintArgs {
      * The id of the API Gateway v2 API (HTTP or WebSocket).
      */
     apiId: string;
+    /**
+     * The region of the API; the provider's region when unset.
+     */
+    region?: string;
 }
 
 export interface GetApiFingerprintResult {
@@ -46,6 +51,7 @@ export function getApiFingerprintOutput(args: GetApiFingerprintOutputArgs, opts?
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invokeOutput("aws-apigatewayv2:index:getApiFingerprint", {
         "apiId": args.apiId,
+        "region": args.region,
     }, opts);
 }
 
@@ -54,4 +60,8 @@ export interface GetApiFingerprintOutputArgs {
      * The id of the API Gateway v2 API (HTTP or WebSocket).
      */
     apiId: pulumi.Input<string>;
+    /**
+     * The region of the API; the provider's region when unset.
+     */
+    region?: pulumi.Input<string | undefined>;
 }

@@ -12,6 +12,7 @@ export function getDeployment(args: GetDeploymentArgs, opts?: pulumi.InvokeOptio
     return pulumi.runtime.invoke("aws-apigatewayv2:index:getDeployment", {
         "apiId": args.apiId,
         "deploymentId": args.deploymentId,
+        "region": args.region,
     }, opts);
 }
 
@@ -24,6 +25,10 @@ export interface GetDeploymentArgs {
      * The id of the deployment.
      */
     deploymentId: string;
+    /**
+     * The region of the API; the provider's region when unset.
+     */
+    region?: string;
 }
 
 export interface GetDeploymentResult {
@@ -64,6 +69,7 @@ export function getDeploymentOutput(args: GetDeploymentOutputArgs, opts?: pulumi
     return pulumi.runtime.invokeOutput("aws-apigatewayv2:index:getDeployment", {
         "apiId": args.apiId,
         "deploymentId": args.deploymentId,
+        "region": args.region,
     }, opts);
 }
 
@@ -76,4 +82,8 @@ export interface GetDeploymentOutputArgs {
      * The id of the deployment.
      */
     deploymentId: pulumi.Input<string>;
+    /**
+     * The region of the API; the provider's region when unset.
+     */
+    region?: pulumi.Input<string | undefined>;
 }

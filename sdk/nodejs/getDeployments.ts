@@ -13,6 +13,7 @@ export function getDeployments(args: GetDeploymentsArgs, opts?: pulumi.InvokeOpt
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invoke("aws-apigatewayv2:index:getDeployments", {
         "apiId": args.apiId,
+        "region": args.region,
     }, opts);
 }
 
@@ -21,6 +22,10 @@ export interface GetDeploymentsArgs {
      * The id of the API Gateway v2 API (HTTP or WebSocket).
      */
     apiId: string;
+    /**
+     * The region of the API; the provider's region when unset.
+     */
+    region?: string;
 }
 
 export interface GetDeploymentsResult {
@@ -40,6 +45,7 @@ export function getDeploymentsOutput(args: GetDeploymentsOutputArgs, opts?: pulu
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invokeOutput("aws-apigatewayv2:index:getDeployments", {
         "apiId": args.apiId,
+        "region": args.region,
     }, opts);
 }
 
@@ -48,4 +54,8 @@ export interface GetDeploymentsOutputArgs {
      * The id of the API Gateway v2 API (HTTP or WebSocket).
      */
     apiId: pulumi.Input<string>;
+    /**
+     * The region of the API; the provider's region when unset.
+     */
+    region?: pulumi.Input<string | undefined>;
 }

@@ -11,6 +11,7 @@ export function getStage(args: GetStageArgs, opts?: pulumi.InvokeOptions): Promi
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invoke("aws-apigatewayv2:index:getStage", {
         "apiId": args.apiId,
+        "region": args.region,
         "stageName": args.stageName,
     }, opts);
 }
@@ -20,6 +21,10 @@ export interface GetStageArgs {
      * The id of the API Gateway v2 API (HTTP or WebSocket).
      */
     apiId: string;
+    /**
+     * The region of the API; the provider's region when unset.
+     */
+    region?: string;
     /**
      * The name of the stage.
      */
@@ -67,6 +72,7 @@ export function getStageOutput(args: GetStageOutputArgs, opts?: pulumi.InvokeOut
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invokeOutput("aws-apigatewayv2:index:getStage", {
         "apiId": args.apiId,
+        "region": args.region,
         "stageName": args.stageName,
     }, opts);
 }
@@ -76,6 +82,10 @@ export interface GetStageOutputArgs {
      * The id of the API Gateway v2 API (HTTP or WebSocket).
      */
     apiId: pulumi.Input<string>;
+    /**
+     * The region of the API; the provider's region when unset.
+     */
+    region?: pulumi.Input<string | undefined>;
     /**
      * The name of the stage.
      */

@@ -110,9 +110,22 @@ impl TableSettings {
         Ok(TableSettings {
             client,
             table: table.to_string(),
-            key: format!("{account}#{region}#CreateDeployment"),
+            key: item_key(account, region),
         })
     }
+
+    /// The same table, the item of `account` in `region` (each region has its own quota).
+    pub fn in_region(&self, account: &str, region: &str) -> Self {
+        Self {
+            client: self.client.clone(),
+            table: self.table.clone(),
+            key: item_key(account, region),
+        }
+    }
+}
+
+fn item_key(account: &str, region: &str) -> String {
+    format!("{account}#{region}#CreateDeployment")
 }
 
 /// Checks at Configure that the table exists with the right key, so a typo fails at once with

@@ -8,7 +8,7 @@ use crate::decl::{Field, Format, Kind, ObjectDecl, ResourceDecl, Role};
 /// Like pulumi-aws: a call is tried up to 25 times before its error is reported.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 25;
 
-pub const CFG_REGION: &str = "region";
+pub const CFG_REGION: &str = crate::decl::REGION;
 pub const CFG_PROFILE: &str = "profile";
 pub const CFG_ACCESS_KEY: &str = "accessKey";
 pub const CFG_SECRET_KEY: &str = "secretKey";

@@ -36,26 +36,14 @@ use crate::config::keys::{
 };
 use crate::config::transport::{Transport, expand_home};
 use crate::decl::check;
-use crate::decl::props::{Failure, Props};
+use crate::decl::check::FromProvider;
+use crate::decl::props::{Failure, Props, Slot, Val};
 use crate::engine::EngineLog;
 use crate::error::error_chain;
 
-/// Whether a region name looks like AWS's (`us-east-1`, `us-gov-west-1`, `cn-north-1`,
-/// `us-isob-east-1`, `eu-central-2`); `skipRegionValidation` allows any other.
-fn looks_like_region(r: &str) -> bool {
-    let parts: Vec<&str> = r.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-        && parts[1..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok()
-}
-
 /// Validates provider configuration; failures name the key.
 pub fn check_config(news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
-    let props = check::check(&CONFIG, news)?;
+    let props = check::check(&CONFIG, news, &check::FromProvider::default())?;
     let mut failures = Vec::new();
     let present = |k: &str| props.get(k).is_some();
     if present(CFG_ACCESS_KEY) != present(CFG_SECRET_KEY) {
@@ -106,7 +94,7 @@ pub fn check_config(news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
     if props.bool(CFG_SKIP_REGION_VALIDATION) != Some(true) {
         for key in [CFG_REGION, CFG_STS_REGION, CFG_QUOTA_TABLE_REGION] {
             if let Some(r) = props.str(key)
-                && !looks_like_region(r)
+                && !check::looks_like_region(r)
             {
                 failures.push(Failure::new(
                     key,
@@ -352,22 +340,41 @@ async fn guarded_account(
     Ok(Some(id))
 }
 
-/// Whose quota the calls count against: the account and region (and endpoint, so the emulator's
-/// quota is not AWS's). Never contains a secret.
-fn quota_key(props: &Props, account: Option<String>, last_role_account: Option<String>, region: &str) -> String {
-    let identity = match (account, last_role_account) {
+/// Whose quota the calls count against: the account (with the region and the endpoint, so the
+/// emulator's quota is not AWS's, it keys the limiter). Never contains a secret.
+fn quota_owner(props: &Props, account: Option<String>, last_role_account: Option<String>) -> String {
+    match (account, last_role_account) {
         (Some(id), _) | (None, Some(id)) => format!("account:{id}"),
         (None, None) => props
             .str(CFG_ACCESS_KEY)
             .map(|k| format!("key:{k}"))
             .or_else(|| props.str(CFG_PROFILE).map(|p| format!("profile:{p}")))
             .unwrap_or_else(|| "default-chain".into()),
-    };
-    format!("{identity}|{region}|{}", apigw_endpoint(props).unwrap_or("aws"))
+    }
 }
 
 fn apigw_endpoint(props: &Props) -> Option<&str> {
     props.str(CFG_ENDPOINT).or_else(|| endpoint_of(props, EP_APIGATEWAYV2))
+}
+
+/// What the provider lends the resources' and functions' `from_provider` inputs: the region it
+/// works in (the clients', or with an unknown configuration the one it names or the environment
+/// and profile give; unknown when the key itself is), and whether region names are checked.
+pub async fn lent_to_resources(props: &Props, aws: Option<&Aws>) -> FromProvider {
+    let mut values = Props::default();
+    let unknown = |key: &str| matches!(props.get(key), Some(Slot::Unknown));
+    if let Some(aws) = aws {
+        values.set(CFG_REGION, Val::Str(aws.home_region().to_string()));
+    } else if unknown(CFG_REGION) || unknown(CFG_PROFILE) || unknown(CFG_SHARED_CONFIG_FILES) {
+        values.set_unknown(CFG_REGION);
+    } else if let Ok((_, region)) = load_base(props, None).await {
+        values.set(CFG_REGION, Val::Str(region));
+    }
+    FromProvider {
+        values,
+        // Unknown, it may be on: nothing is refused that a known configuration might allow.
+        skip_region_validation: flag(props, CFG_SKIP_REGION_VALIDATION) || unknown(CFG_SKIP_REGION_VALIDATION),
+    }
 }
 
 /// Configure: the API Gateway v2 clients the configuration asks for, after the checks that must
@@ -390,26 +397,25 @@ pub async fn connect(props: &Props, engine: &EngineLog, cancel: CancellationToke
     validate(props, credentials.as_ref(), &http).await?;
     let account = guarded_account(props, &sts, credentials.as_ref()).await?;
     let limits = limits(props);
-    let shared = match (props.str(CFG_QUOTA_TABLE), &account) {
+    let table = match (props.str(CFG_QUOTA_TABLE), &account) {
         (Some(table), Some(account)) => {
             let endpoint = endpoint_of(props, EP_DYNAMODB);
             let table_region = props.str(CFG_QUOTA_TABLE_REGION).unwrap_or(&region);
-            let settings = TableSettings::connect(
-                &sdk_config,
-                http.for_endpoint(endpoint)?,
-                table,
-                table_region,
-                endpoint,
-                account,
-                &region,
+            Some(
+                TableSettings::connect(
+                    &sdk_config,
+                    http.for_endpoint(endpoint)?,
+                    table,
+                    table_region,
+                    endpoint,
+                    account,
+                    &region,
+                )
+                .await?,
             )
-            .await?;
-            Some(Arc::new(SharedQuota::new(settings, create_spacing(&limits), engine.clone())))
         }
         _ => None,
     };
-    let limiter = limiter::shared(&quota_key(props, account, last_role_account, &region), limits);
-    let client = aws_sdk_apigatewayv2::Client::new(&sdk_config);
     if http.insecure {
         let warning = format!(
             "aws-apigatewayv2:{CFG_INSECURE} is true: TLS certificates are not verified, so anyone on the network path \
@@ -417,9 +423,26 @@ pub async fn connect(props: &Props, engine: &EngineLog, cancel: CancellationToke
         );
         engine.warn("", &warning).await;
     }
-    Ok(Aws::new(
-        Calls::new(client, limiter, max_attempts, cancel).with_shared_quota(shared),
-    ))
+    let quota_owner = quota_owner(props, account.clone(), last_role_account);
+    let endpoint = apigw_endpoint.unwrap_or("aws").to_string();
+    let engine = engine.clone();
+    let make = move |r: &str| {
+        let conf = aws_sdk_apigatewayv2::config::Builder::from(&sdk_config)
+            .region(Region::new(r.to_string()))
+            .build();
+        let client = aws_sdk_apigatewayv2::Client::from_conf(conf);
+        let limiter = limiter::shared(&format!("{quota_owner}|{r}|{endpoint}"), limits);
+        let shared = match (&table, &account) {
+            (Some(t), Some(account)) => Some(Arc::new(SharedQuota::new(
+                t.in_region(account, r),
+                create_spacing(&limits),
+                engine.clone(),
+            ))),
+            _ => None,
+        };
+        Calls::new(client, limiter, max_attempts, cancel.clone()).with_shared_quota(shared)
+    };
+    Ok(Aws::new(&region, Arc::new(make)))
 }
 
 /// How long Configure waits for the credential chain (a profile's credential_process, SSO, a

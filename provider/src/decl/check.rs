@@ -11,11 +11,72 @@ pub fn normalize(decl: &ResourceDecl, news: Option<Struct>) -> Option<Struct> {
     news.map(|s| props::normalize(decl, s))
 }
 
+/// What the configured provider lends the inputs declared `from_provider` (its value of the
+/// config key of the same name; unknown while its configuration is, absent before Configure),
+/// and whether it checks region names.
+#[derive(Debug, Clone, Default)]
+pub struct FromProvider {
+    pub values: Props,
+    pub skip_region_validation: bool,
+}
+
+impl FromProvider {
+    /// Sets each `from_provider` input that `props` lacks to the provider's value.
+    pub fn fill(&self, decl: &ResourceDecl, props: &mut Props) {
+        for field in decl.inputs().filter(|f| f.from_provider) {
+            if props.get(field.name).is_none() {
+                props.copy_from(field.name, &self.values);
+            }
+        }
+    }
+
+    /// Diff's olds and news: state written before a `from_provider` input existed lacks it, and
+    /// its object lives where the provider was then, taken to be where it is now; so an upgrade
+    /// alone changes nothing. While the provider's value is unknown there is nothing to compare
+    /// such state with, and the field is left out of the comparison.
+    pub fn fill_diff(&self, decl: &ResourceDecl, olds: &mut Props, old_outputs: &mut Props, news: &mut Props) {
+        self.fill(decl, news);
+        for field in decl.inputs().filter(|f| f.from_provider) {
+            if olds.get(field.name).is_some() {
+                continue;
+            }
+            match self.values.get(field.name) {
+                Some(Slot::Known(_)) => {
+                    olds.copy_from(field.name, &self.values);
+                    if old_outputs.get(field.name).is_none() {
+                        old_outputs.copy_from(field.name, &self.values);
+                    }
+                }
+                _ => news.remove(field.name),
+            }
+        }
+    }
+
+    /// The same on program inputs as the engine sends them (Check's reply carries them back).
+    pub fn fill_struct(&self, decl: &ResourceDecl, news: &mut Struct) {
+        let mut lent = Props::default();
+        for field in decl.inputs().filter(|f| f.from_provider) {
+            let absent = news
+                .fields
+                .get(field.name)
+                .is_none_or(|v| matches!(v.kind, None | Some(prost_types::value::Kind::NullValue(_))));
+            if absent {
+                lent.copy_from(field.name, &self.values);
+            }
+        }
+        news.fields.extend(props::encode(decl, &lent).fields);
+    }
+
+    fn region(&self) -> Option<&str> {
+        self.values.str(crate::decl::REGION)
+    }
+}
+
 /// Decodes and validates (normalised) program inputs; returns the typed inputs or every failure.
-pub fn check(decl: &ResourceDecl, news: Option<&Struct>) -> Result<Props, Vec<Failure>> {
+pub fn check(decl: &ResourceDecl, news: Option<&Struct>, provider: &FromProvider) -> Result<Props, Vec<Failure>> {
     let (props, mut failures) = props::decode(decl, news, Strictness::Inputs);
     // A property whose shape was wrong is reported once, not also as missing.
-    let rule_failures: Vec<Failure> = rules(decl, &props)
+    let rule_failures: Vec<Failure> = rules(decl, &props, provider)
         .into_iter()
         .filter(|r| !failures.iter().any(|f| f.property == r.property))
         .collect();
@@ -24,13 +85,62 @@ pub fn check(decl: &ResourceDecl, news: Option<&Struct>) -> Result<Props, Vec<Fa
 }
 
 /// The declaration's per-field rules.
-pub fn rules(decl: &ResourceDecl, props: &Props) -> Vec<Failure> {
+pub fn rules(decl: &ResourceDecl, props: &Props, provider: &FromProvider) -> Vec<Failure> {
     let mut failures = Vec::new();
-    field_rules(decl.fields, props, "", &mut failures);
+    field_rules(decl.fields, props, "", provider, &mut failures);
     failures
 }
 
-fn field_rules(fields: &[Field], props: &Props, prefix: &str, failures: &mut Vec<Failure>) {
+/// Whether a region name looks like AWS's (`us-east-1`, `us-gov-west-1`, `cn-north-1`,
+/// `us-isob-east-1`, `eu-central-2`).
+pub fn looks_like_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+/// The AWS partition a region belongs to, from its name (AWS's partition rules by prefix).
+pub fn partition_of(region: &str) -> &'static str {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
+/// A region input against the provider: a region name, of the provider's partition.
+fn region_rule(name: &str, region: &str, provider: &FromProvider) -> Option<String> {
+    if provider.skip_region_validation {
+        return None;
+    }
+    if !looks_like_region(region) {
+        return Some(format!(
+            "{name} must be an AWS region name such as us-east-1, got {region:?} (the provider's skipRegionValidation: true allows it)"
+        ));
+    }
+    let home = provider.region()?;
+    let (want, got) = (partition_of(home), partition_of(region));
+    (want != got).then(|| {
+        format!(
+            "{name} must be a region of the provider's partition {want} (the provider's region is {home}), got {region:?}, which is in {got}; \
+             a {got} region needs a provider configured for {got}"
+        )
+    })
+}
+
+fn field_rules(fields: &[Field], props: &Props, prefix: &str, provider: &FromProvider, failures: &mut Vec<Failure>) {
     for field in fields.iter().filter(|f| f.role == Role::Input) {
         let name = field_path(prefix, field.name);
         match props.get(field.name) {
@@ -46,6 +156,10 @@ fn field_rules(fields: &[Field], props: &Props, prefix: &str, failures: &mut Vec
                         format!("{min} to {max} characters")
                     };
                     failures.push(Failure::new(&name, format!("{name} must be {rule} long, got {n}")));
+                } else if field.format == Some(Format::Region) {
+                    if let Some(reason) = region_rule(&name, s, provider) {
+                        failures.push(Failure::new(&name, reason));
+                    }
                 } else if let Some(format) = field.format
                     && let Err(rule) = check_format(format, s)
                 {
@@ -73,7 +187,7 @@ fn field_rules(fields: &[Field], props: &Props, prefix: &str, failures: &mut Vec
             }
             Some(Slot::Known(Val::Object(o))) => {
                 if let Kind::Object(d) = field.kind {
-                    field_rules(d.fields, o, &name, failures);
+                    field_rules(d.fields, o, &name, provider, failures);
                 }
             }
             Some(Slot::Known(Val::Objects(os))) => {
@@ -84,7 +198,7 @@ fn field_rules(fields: &[Field], props: &Props, prefix: &str, failures: &mut Vec
                         failures.push(Failure::new(&name, format!("{name} takes at most {max} item(s), got {}", os.len())));
                     }
                     for (i, o) in os.iter().enumerate() {
-                        field_rules(d.fields, o, &format!("{name}[{i}]"), failures);
+                        field_rules(d.fields, o, &format!("{name}[{i}]"), provider, failures);
                     }
                 }
             }
@@ -118,6 +232,7 @@ pub fn check_format(format: Format, s: &str) -> Result<(), String> {
         Format::Json => serde_json::from_str::<serde_json::Value>(s).is_ok(),
         Format::OneOf(words) => words.contains(&s),
         Format::TableName => s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')),
+        Format::Region => looks_like_region(s),
     };
     if ok { Ok(()) } else { Err(describe_format(format)) }
 }
@@ -133,6 +248,7 @@ pub fn describe_format(format: Format) -> String {
         Format::Json => "a JSON document".into(),
         Format::OneOf(words) => format!("one of {}", words.join(", ")),
         Format::TableName => "a DynamoDB table name (letters, digits, _, - and .)".into(),
+        Format::Region => "an AWS region of the provider's partition (e.g. us-east-1)".into(),
     }
 }
 
@@ -221,8 +337,17 @@ mod tests {
             fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
         }
     }
+    /// A provider configured for us-east-1.
+    fn provider() -> FromProvider {
+        let mut values = Props::default();
+        values.set(crate::decl::REGION, Val::Str("us-east-1".into()));
+        FromProvider {
+            values,
+            skip_region_validation: false,
+        }
+    }
     fn failures(fields: Vec<(&str, Value)>) -> Vec<(String, String)> {
-        match check(&DEPLOYMENT, normalize(&DEPLOYMENT, Some(strukt(fields))).as_ref()) {
+        match check(&DEPLOYMENT, normalize(&DEPLOYMENT, Some(strukt(fields))).as_ref(), &provider()) {
             Ok(_) => vec![],
             Err(f) => f.into_iter().map(|f| (f.property, f.reason)).collect(),
         }
@@ -310,9 +435,27 @@ mod tests {
                 vec![("apiId", s("a")), ("descripton", s("x"))],
                 Some((
                     "descripton",
-                    "unknown property descripton; expected one of: apiId, description, triggers, stageName, redeployOnApiChange",
+                    "unknown property descripton; expected one of: apiId, description, triggers, stageName, region, redeployOnApiChange",
                 )),
             ),
+            ("region of the partition", vec![("apiId", s("a")), ("region", s("eu-west-1"))], None),
+            (
+                "region of another partition",
+                vec![("apiId", s("a")), ("region", s("cn-north-1"))],
+                Some((
+                    "region",
+                    "region must be a region of the provider's partition aws (the provider's region is us-east-1), got \"cn-north-1\", which is in aws-cn; a aws-cn region needs a provider configured for aws-cn",
+                )),
+            ),
+            (
+                "region not a region",
+                vec![("apiId", s("a")), ("region", s("Europe"))],
+                Some((
+                    "region",
+                    "region must be an AWS region name such as us-east-1, got \"Europe\" (the provider's skipRegionValidation: true allows it)",
+                )),
+            ),
+            ("unknown region passes", vec![("apiId", s("a")), ("region", s(UNKNOWN))], None),
             (
                 "output set",
                 vec![
@@ -380,7 +523,7 @@ mod tests {
             ),
         ]);
         let normalized = normalize(&DEPLOYMENT, Some(news)).unwrap();
-        let props = check(&DEPLOYMENT, Some(&normalized)).unwrap();
+        let props = check(&DEPLOYMENT, Some(&normalized), &provider()).unwrap();
         let expected: std::collections::BTreeMap<String, String> = [("v", "2"), ("f", "2.5"), ("b", "true"), ("hidden", "7")]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -398,10 +541,84 @@ mod tests {
                 ("apiId", s(UNKNOWN)),
                 ("description", crate::decl::props::secret_value(s("hush"))),
             ])),
+            &provider(),
         )
         .unwrap();
         assert!(props.is_secret("description"));
         assert_eq!(props.str("description"), Some("hush"));
         assert_eq!(props.get("apiId"), Some(&Slot::Unknown));
+    }
+
+    /// An unset region takes the provider's (unknown while the provider's is); a set one, or an
+    /// explicit null's absence of one, is kept as the program gave it.
+    #[test]
+    fn region_is_lent_by_the_provider() {
+        let lent = |news: Vec<(&str, Value)>, p: &FromProvider| {
+            let mut st = strukt(news);
+            p.fill_struct(&DEPLOYMENT, &mut st);
+            st.fields.get("region").cloned()
+        };
+        assert_eq!(lent(vec![("apiId", s("a"))], &provider()), Some(s("us-east-1")));
+        let null = Value {
+            kind: Some(Kind::NullValue(0)),
+        };
+        assert_eq!(lent(vec![("apiId", s("a")), ("region", null)], &provider()), Some(s("us-east-1")));
+        assert_eq!(
+            lent(vec![("apiId", s("a")), ("region", s("eu-west-1"))], &provider()),
+            Some(s("eu-west-1"))
+        );
+        let mut unknown = FromProvider::default();
+        unknown.values.set_unknown(crate::decl::REGION);
+        assert_eq!(lent(vec![("apiId", s("a"))], &unknown), Some(s(UNKNOWN)));
+        assert_eq!(lent(vec![("apiId", s("a"))], &FromProvider::default()), None);
+        let mut props = Props::default();
+        provider().fill(&DEPLOYMENT, &mut props);
+        assert_eq!(props.str("region"), Some("us-east-1"));
+    }
+
+    /// State without a region is where the provider is: no change against the provider's region,
+    /// a replacement against another; nothing compared while the provider's region is unknown.
+    #[test]
+    fn state_before_regions_is_where_the_provider_is() {
+        let props = |region: Option<&str>| {
+            let mut p = Props::default();
+            p.set("apiId", Val::Str("a".into()));
+            if let Some(r) = region {
+                p.set(crate::decl::REGION, Val::Str(r.into()));
+            }
+            p
+        };
+        let planned = |lent: &FromProvider, news: Option<&str>| {
+            let (mut olds, mut outs, mut news) = (props(None), props(None), props(news));
+            lent.fill_diff(&DEPLOYMENT, &mut olds, &mut outs, &mut news);
+            assert_eq!(olds.get(crate::decl::REGION), outs.get(crate::decl::REGION));
+            crate::decl::diff::diff(&DEPLOYMENT, &olds, &news, &[]).changes
+        };
+        assert_eq!(planned(&provider(), Some("us-east-1")), vec![]);
+        assert_eq!(planned(&provider(), None), vec![]);
+        assert_eq!(
+            planned(&provider(), Some("eu-west-1")),
+            vec![("region", crate::decl::diff::ChangeKind::UpdateReplace)]
+        );
+        let mut unknown = FromProvider::default();
+        unknown.values.set_unknown(crate::decl::REGION);
+        assert_eq!(planned(&unknown, None), vec![]);
+    }
+
+    /// Partitions by prefix, as AWS names them.
+    #[test]
+    fn partitions() {
+        for (region, partition) in [
+            ("us-east-1", "aws"),
+            ("eu-central-2", "aws"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isof-south-1", "aws-iso-f"),
+        ] {
+            assert_eq!(partition_of(region), partition, "{region}");
+        }
     }
 }

@@ -59,6 +59,9 @@ pub enum Format {
     OneOf(&'static [&'static str]),
     /// A DynamoDB table name: letters, digits, `_`, `-` and `.`.
     TableName,
+    /// An AWS region name of the configured provider's partition (`us-east-1` beside `us-west-2`,
+    /// not `cn-north-1`); the provider's `skipRegionValidation` turns the rule off.
+    Region,
 }
 
 /// Whether users set a field or only read it.
@@ -91,6 +94,10 @@ pub struct Field {
     pub read_back: bool,
     /// Environment variables that supply a config value, for the schema's defaults.
     pub env: &'static [&'static str],
+    /// Absent, the input takes the configured provider's value of the config key of the same
+    /// name: Check writes it in (so it is stored and a change of the provider's shows in Diff),
+    /// and Diff reads it into state written before the field existed.
+    pub from_provider: bool,
     /// The value an absent boolean input means (schema default; Diff treats absent as it).
     pub default_bool: Option<bool>,
     /// The value an absent integer input means (schema default; Diff treats absent as it).
@@ -119,6 +126,7 @@ impl Field {
             max_int: None,
             read_back: false,
             env: &[],
+            from_provider: false,
             default_bool: None,
             default_int: None,
             optional: false,
@@ -176,6 +184,10 @@ impl Field {
     }
     pub const fn optional(mut self) -> Self {
         self.optional = true;
+        self
+    }
+    pub const fn from_provider(mut self) -> Self {
+        self.from_provider = true;
         self
     }
     pub const fn env(mut self, vars: &'static [&'static str]) -> Self {
@@ -256,6 +268,20 @@ impl ResourceDecl {
     pub fn inputs(&self) -> impl Iterator<Item = &'static Field> {
         self.fields.iter().filter(|f| f.role == Role::Input)
     }
+}
+
+/// The provider's config key (and every regional resource's and function's input) naming the
+/// AWS region.
+pub const REGION: &str = "region";
+
+/// The `region` input of every regional resource and function, as pulumi-aws v7 has it: filled
+/// from the provider's region when unset, of the provider's partition.
+pub const fn region_field(doc: &'static str) -> Field {
+    Field::new(REGION, Kind::String, Role::Input, doc)
+        .format(Format::Region)
+        .len(1, 64)
+        .from_provider()
+        .aws()
 }
 
 pub const PACKAGE: &str = "aws-apigatewayv2";

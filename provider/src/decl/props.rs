@@ -137,6 +137,11 @@ impl Props {
         self.values.insert(name, Slot::Known(value));
     }
 
+    /// Marks a property as present but not known until apply.
+    pub fn set_unknown(&mut self, name: &'static str) {
+        self.values.insert(name, Slot::Unknown);
+    }
+
     /// Sets a property, or removes it when there is no value.
     pub fn set_opt(&mut self, name: &'static str, value: Option<Val>) {
         match value {

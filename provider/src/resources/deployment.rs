@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use tokio::time::Instant;
 
-use crate::apigw::Aws;
+use crate::apigw::Regional;
 use crate::apigw::deployments::{self, WaitError};
 use crate::apigw::fingerprint::{self, Change};
 use crate::decl::diff::{ChangeKind, DiffResult};
 use crate::decl::props::{Props, Val};
-use crate::decl::{Field, Kind, ResourceDecl, Role};
+use crate::decl::{Field, Kind, REGION, ResourceDecl, Role, region_field};
 use crate::error::{AwsError, Error};
 use crate::resources::lifecycle::{Created, Ctx, DiffInput, FromProps, IntoProps, ListPage, PageRequest, ReadResult, Resource};
 
@@ -28,10 +28,13 @@ pub const API_FINGERPRINT_PARTS: &str = "apiFingerprintParts";
 pub const DEPLOYMENT: ResourceDecl = ResourceDecl {
     token: "aws-apigatewayv2:index:Deployment",
     doc: include_str!("deployment.md"),
-    import_id: "<apiId>/<deploymentId>",
-    list_inputs: Some(&[Field::new(API_ID, Kind::String, Role::Input, "The id of the API whose deployments to list.")
-        .required()
-        .len(1, 128)]),
+    import_id: "<apiId>/<deploymentId>[@<region>]",
+    list_inputs: Some(&[
+        Field::new(API_ID, Kind::String, Role::Input, "The id of the API whose deployments to list.")
+            .required()
+            .len(1, 128),
+        crate::resources::get_deployment::REGION_ARG,
+    ]),
     fields: &[
         Field::new(API_ID, Kind::String, Role::Input, "The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.")
             .required()
@@ -46,6 +49,8 @@ pub const DEPLOYMENT: ResourceDecl = ResourceDecl {
         Field::new(STAGE_NAME, Kind::String, Role::Input, "The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.")
             .replace()
             .len(1, 128),
+        region_field("The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.")
+            .replace(),
         Field::new(REDEPLOY_ON_API_CHANGE, Kind::Boolean, Role::Input, "When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.")
             .default_bool(false),
         Field::new(AUTO_DEPLOYED, Kind::Boolean, Role::Output, "Whether API Gateway created this deployment automatically for a stage with autoDeploy."),
@@ -65,6 +70,7 @@ pub struct DeploymentInputs {
     pub description: Option<String>,
     pub triggers: Option<BTreeMap<String, String>>,
     pub stage_name: Option<String>,
+    pub region: Option<String>,
     pub redeploy_on_api_change: Option<bool>,
 }
 
@@ -81,6 +87,7 @@ impl FromProps for DeploymentInputs {
             description: p.str(DESCRIPTION).map(str::to_string),
             triggers: p.map(TRIGGERS).cloned(),
             stage_name: p.str(STAGE_NAME).map(str::to_string),
+            region: p.str(REGION).map(str::to_string),
             redeploy_on_api_change: p.bool(REDEPLOY_ON_API_CHANGE),
         }
     }
@@ -93,6 +100,7 @@ impl IntoProps for DeploymentInputs {
             description,
             triggers,
             stage_name,
+            region,
             redeploy_on_api_change,
         } = self;
         let mut p = Props::default();
@@ -100,6 +108,7 @@ impl IntoProps for DeploymentInputs {
         p.set_opt(DESCRIPTION, description.map(Val::Str));
         p.set_opt(TRIGGERS, triggers.map(Val::Map));
         p.set_opt(STAGE_NAME, stage_name.map(Val::Str));
+        p.set_opt(REGION, region.map(Val::Str));
         p.set_opt(REDEPLOY_ON_API_CHANGE, redeploy_on_api_change.map(Val::Bool));
         p
     }
@@ -139,8 +148,9 @@ pub struct DeploymentOutputs {
 
 impl DeploymentOutputs {
     /// The outputs of `inputs` as AWS reports deployment `d` of `api_id`.
-    fn reported(mut inputs: DeploymentInputs, api_id: &str, d: &deployments::Deployment, fingerprint: Recorded) -> Self {
-        inputs.api_id = Some(api_id.to_string());
+    fn reported(mut inputs: DeploymentInputs, at: &Located, d: &deployments::Deployment, fingerprint: Recorded) -> Self {
+        inputs.api_id = Some(at.api_id.clone());
+        inputs.region = Some(at.region.clone());
         inputs.description = d.description.clone();
         Self {
             inputs,
@@ -186,29 +196,57 @@ impl IntoProps for DeploymentOutputs {
     }
 }
 
-/// `Operation for deployment <id> of API <api>` (or `a deployment` before it has an id).
-fn what(operation: &str, api_id: &str, id: Option<&str>) -> String {
+/// `Operation for deployment <id> of API <api>[ in <region>]` (or `a deployment` before it has
+/// an id).
+fn what(operation: &str, at: &Regional, api_id: &str, id: Option<&str>) -> String {
+    let api = at.api(api_id);
     match id {
-        Some(id) => format!("{operation} for deployment {id} of API {api_id}"),
-        None => format!("{operation} for a deployment of API {api_id}"),
+        Some(id) => format!("{operation} for deployment {id} of {api}"),
+        None => format!("{operation} for a deployment of {api}"),
     }
 }
 
-/// Resolves the deployment's API and id from the resource id (`apiId/deploymentId` for imports,
-/// or the bare deployment id with the apiId the stored properties know).
-pub fn split_id(id: &str, known_api: Option<&str>) -> Result<(String, String), Error> {
+/// A resource id taken apart: the API, the deployment, and the region an import id names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdParts {
+    pub api_id: String,
+    pub id: String,
+    pub region: Option<String>,
+}
+
+/// Where a stored deployment lives: its API, its id and its region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub api_id: String,
+    pub id: String,
+    pub region: String,
+}
+
+/// Resolves the deployment's API and id from the resource id (`apiId/deploymentId[@region]` for
+/// imports and `pulumi do`, or the bare deployment id with the apiId the stored properties know).
+pub fn split_id(id: &str, known_api: Option<&str>) -> Result<IdParts, Error> {
     let malformed = || {
         Error::BadInput(format!(
-            "deployment id {id:?} is malformed: expected <apiId>/<deploymentId>, for example `pulumi import aws-apigatewayv2:index:Deployment name a1b2c3d4e5/abc123`"
+            "deployment id {id:?} is malformed: expected <apiId>/<deploymentId> or <apiId>/<deploymentId>@<region>, for example \
+             `pulumi import aws-apigatewayv2:index:Deployment name a1b2c3d4e5/abc123` or `... a1b2c3d4e5/abc123@eu-west-1`"
         ))
     };
-    if let Some((api, dep)) = id.split_once('/') {
+    let (rest, region) = match id.rsplit_once('@') {
+        Some((_, "")) => return Err(malformed()),
+        Some((rest, region)) => (rest, Some(region.to_string())),
+        None => (id, None),
+    };
+    if let Some((api, dep)) = rest.split_once('/') {
         if api.is_empty() || dep.is_empty() || dep.contains('/') {
             return Err(malformed());
         }
-        return Ok((api.to_string(), dep.to_string()));
+        return Ok(IdParts {
+            api_id: api.to_string(),
+            id: dep.to_string(),
+            region,
+        });
     }
-    if id.is_empty() {
+    if rest.is_empty() {
         return Err(malformed());
     }
     // A bare id is what Create returns (a stage's deploymentId takes it); with no stored apiId
@@ -220,7 +258,38 @@ pub fn split_id(id: &str, known_api: Option<&str>) -> Result<(String, String), E
              or `pulumi import aws-apigatewayv2:index:Deployment name a1b2c3d4e5/{id}`)"
         ))
     })?;
-    Ok((api.to_string(), id.to_string()))
+    Ok(IdParts {
+        api_id: api.to_string(),
+        id: rest.to_string(),
+        region,
+    })
+}
+
+/// The deployment a stored resource stands for and the clients of its region: the region its
+/// state records, else the one its id names (`@region`, an import), else the provider's (state
+/// of releases before regions were recorded).
+fn locate(
+    ctx: Ctx<'_>,
+    operation: &str,
+    id: &str,
+    olds: &DeploymentOutputs,
+    old_inputs: &DeploymentInputs,
+) -> Result<(Located, Regional), Error> {
+    let known_api = olds.inputs.api_id.as_deref().or(old_inputs.api_id.as_deref());
+    let parts = split_id(id, known_api)?;
+    let region = olds
+        .inputs
+        .region
+        .as_deref()
+        .or(old_inputs.region.as_deref())
+        .or(parts.region.as_deref());
+    let aws = ctx.aws(operation, region)?;
+    let at = Located {
+        api_id: parts.api_id,
+        id: parts.id,
+        region: aws.region.clone(),
+    };
+    Ok((at, aws))
 }
 
 /// The hint added to AWS's refusal of a deployment id on a stage that deploys itself.
@@ -262,21 +331,27 @@ impl Resource for Deployment {
     /// Creates the deployment, records the fingerprint of the configuration it snapshots, and
     /// waits for DEPLOYED.
     async fn create(&self, ctx: Ctx<'_>, inputs: DeploymentInputs, deadline: Instant) -> Result<Created<DeploymentOutputs>, Error> {
-        let aws = ctx.aws("Create")?;
+        let aws = ctx.aws("Create", inputs.region.as_deref())?;
         let api_id = inputs
             .api_id
             .clone()
             .ok_or_else(|| Error::BadInput(format!("Create of {}: apiId is missing or unknown", ctx.urn)))?;
+        let mut at = Located {
+            api_id: api_id.clone(),
+            id: String::new(),
+            region: aws.region.clone(),
+        };
         let stage = inputs.stage_name.as_deref();
         if let Some(stage) = stage
             && let Some(true) = aws
                 .deployments
                 .stage_auto_deploy(&api_id, stage, deadline)
                 .await
-                .map_err(|e| Error::aws(what("GetStage", &api_id, None), &e))?
+                .map_err(|e| Error::aws(what("GetStage", &aws, &api_id, None), &e))?
         {
             return Err(Error::Precondition(format!(
-                "Create of a deployment of API {api_id} refused before anything was created: {}.",
+                "Create of a deployment of {} refused before anything was created: {}.",
+                aws.api(&api_id),
                 auto_deploy_hint(stage)
             )));
         }
@@ -289,7 +364,8 @@ impl Resource for Deployment {
             // would fail the create as well, so it fails here, before anything exists.
             Err(e) if !inputs.redeploys() && e.is("AccessDeniedException") => {
                 let msg = format!(
-                    "could not read the configuration of API {api_id} ({e}); this deployment records no fingerprint, so refresh cannot tell when the API moves on"
+                    "could not read the configuration of {} ({e}); this deployment records no fingerprint, so refresh cannot tell when the API moves on",
+                    aws.api(&api_id)
                 );
                 ctx.warn(&msg).await;
                 Recorded::default()
@@ -298,6 +374,7 @@ impl Resource for Deployment {
                 return Err(Error::aws(
                     what(
                         "Reading the API's configuration (for the deployment's fingerprint) before creating",
+                        &aws,
                         &api_id,
                         None,
                     ),
@@ -309,17 +386,18 @@ impl Resource for Deployment {
             .deployments
             .create(&api_id, inputs.description.as_deref(), stage, deadline)
             .await
-            .map_err(|e| explain_create_failure(&api_id, stage, e))?;
+            .map_err(|e| explain_create_failure(&aws, &api_id, stage, e))?;
         let id = created.id.clone();
-        tracing::info!(api_id, deployment_id = id, "created deployment");
-        match wait(ctx, aws, &api_id, created, deadline).await {
+        at.id = id.clone();
+        tracing::info!(api_id, deployment_id = id, region = aws.region, "created deployment");
+        match wait(ctx, &aws, &api_id, created, deadline).await {
             Ok(d) => Ok(Created {
-                outputs: DeploymentOutputs::reported(inputs, &api_id, &d, recorded),
+                outputs: DeploymentOutputs::reported(inputs, &at, &d, recorded),
                 id,
             }),
             Err((d, e)) => Err(Error::Partial {
-                outputs: DeploymentOutputs::reported(inputs, &api_id, &d, recorded).into_props(),
-                reason: format!("deployment {id} of API {api_id} was created, but {e}"),
+                outputs: DeploymentOutputs::reported(inputs, &at, &d, recorded).into_props(),
+                reason: format!("deployment {id} of {} was created, but {e}", aws.api(&api_id)),
                 id,
             }),
         }
@@ -335,28 +413,32 @@ impl Resource for Deployment {
         old_inputs: DeploymentInputs,
         deadline: Instant,
     ) -> Result<Option<ReadResult<DeploymentInputs, DeploymentOutputs>>, Error> {
-        let aws = ctx.aws("Read")?;
-        let known_api = old_outputs.inputs.api_id.as_deref().or(old_inputs.api_id.as_deref());
-        let (api_id, id) = split_id(id, known_api)?;
+        let (at, aws) = locate(ctx, "Read", id, &old_outputs, &old_inputs)?;
         let Some(d) = aws
             .deployments
-            .get(&api_id, &id, deadline)
+            .get(&at.api_id, &at.id, deadline)
             .await
-            .map_err(|e| Error::aws(what("GetDeployment", &api_id, Some(&id)), &e))?
+            .map_err(|e| Error::aws(what("GetDeployment", &aws, &at.api_id, Some(&at.id)), &e))?
         else {
             return Ok(None);
         };
-        // Inputs AWS reports come from AWS; the others (triggers, stageName) stay as they were.
+        // Inputs AWS reports come from AWS, the region from where it was found; the others
+        // (triggers, stageName) stay as they were.
         let inputs = DeploymentInputs {
-            api_id: Some(api_id.clone()),
+            api_id: Some(at.api_id.clone()),
             description: d.description.clone(),
+            region: Some(at.region.clone()),
             ..old_inputs
         };
-        let outputs = DeploymentOutputs::reported(inputs.clone(), &api_id, &d, old_outputs.fingerprint);
+        let outputs = DeploymentOutputs::reported(inputs.clone(), &at, &d, old_outputs.fingerprint);
         if let Some((digest, parts)) = outputs.fingerprint.both() {
-            warn_if_stale(ctx, aws, &api_id, &id, digest, parts, inputs.redeploys(), deadline).await;
+            warn_if_stale(ctx, &aws, &at.api_id, &at.id, digest, parts, inputs.redeploys(), deadline).await;
         }
-        Ok(Some(ReadResult { id, outputs, inputs }))
+        Ok(Some(ReadResult {
+            id: at.id,
+            outputs,
+            inputs,
+        }))
     }
 
     async fn update(
@@ -367,21 +449,20 @@ impl Resource for Deployment {
         news: DeploymentInputs,
         deadline: Instant,
     ) -> Result<DeploymentOutputs, Error> {
-        let known_api = olds.inputs.api_id.as_deref().or(news.api_id.as_deref());
-        let aws = ctx.aws("Update")?;
-        let (api_id, id) = split_id(id, known_api)?;
+        let (at, aws) = locate(ctx, "Update", id, &olds, &news)?;
+        let (api_id, id) = (&at.api_id, &at.id);
         let updated = aws
             .deployments
-            .update(&api_id, &id, news.description.as_deref().unwrap_or(""), deadline)
+            .update(api_id, id, news.description.as_deref().unwrap_or(""), deadline)
             .await
-            .map_err(|e| Error::aws(what("UpdateDeployment", &api_id, Some(&id)), &e))?;
+            .map_err(|e| Error::aws(what("UpdateDeployment", &aws, api_id, Some(id)), &e))?;
         let recorded = olds.fingerprint;
-        match wait(ctx, aws, &api_id, updated, deadline).await {
-            Ok(d) => Ok(DeploymentOutputs::reported(news, &api_id, &d, recorded)),
+        match wait(ctx, &aws, api_id, updated, deadline).await {
+            Ok(d) => Ok(DeploymentOutputs::reported(news, &at, &d, recorded)),
             Err((d, e)) => Err(Error::Partial {
-                outputs: DeploymentOutputs::reported(news, &api_id, &d, recorded).into_props(),
-                reason: format!("deployment {id} of API {api_id} was updated, but {e}"),
-                id,
+                outputs: DeploymentOutputs::reported(news, &at, &d, recorded).into_props(),
+                reason: format!("deployment {id} of {} was updated, but {e}", aws.api(api_id)),
+                id: id.clone(),
             }),
         }
     }
@@ -394,21 +475,21 @@ impl Resource for Deployment {
         old_inputs: DeploymentInputs,
         deadline: Instant,
     ) -> Result<(), Error> {
-        let known_api = olds.inputs.api_id.as_deref().or(old_inputs.api_id.as_deref());
-        let aws = ctx.aws("Delete")?;
-        let (api_id, id) = split_id(id, known_api)?;
-        let e = match aws.deployments.delete(&api_id, &id, deadline).await {
+        let (at, aws) = locate(ctx, "Delete", id, &olds, &old_inputs)?;
+        let (api_id, id) = (&at.api_id, &at.id);
+        let e = match aws.deployments.delete(api_id, id, deadline).await {
             Ok(()) => return Ok(()),
             Err(e) if e.is("BadRequestException") => e,
-            Err(e) => return Err(Error::aws(what("DeleteDeployment", &api_id, Some(&id)), &e)),
+            Err(e) => return Err(Error::aws(what("DeleteDeployment", &aws, api_id, Some(id)), &e)),
         };
-        let stages = aws.deployments.stages_pointing_at(&api_id, &id, deadline).await.unwrap_or_default();
+        let stages = aws.deployments.stages_pointing_at(api_id, id, deadline).await.unwrap_or_default();
         if stages.is_empty() {
-            return Err(Error::aws(what("DeleteDeployment", &api_id, Some(&id)), &e));
+            return Err(Error::aws(what("DeleteDeployment", &aws, api_id, Some(id)), &e));
         }
         let names = stages.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
         let head = format!(
-            "DeleteDeployment for deployment {id} of API {api_id} was refused because stage {names} still points at it (AWS: {e})."
+            "{} was refused because stage {names} still points at it (AWS: {e}).",
+            what("DeleteDeployment", &aws, api_id, Some(id))
         );
         let own_stage = olds.inputs.stage_name.as_deref().or(old_inputs.stage_name.as_deref());
         let advice = match own_stage {
@@ -428,9 +509,10 @@ impl Resource for Deployment {
     }
 
     /// The deployments of the query's API, one GetDeployments page per call, as
-    /// `<apiId>/<deploymentId>`: the form Read (and `pulumi import`, `pulumi do read`) takes.
+    /// `<apiId>/<deploymentId>` (with `@<region>` outside the provider's region): the form Read
+    /// (and `pulumi import`, `pulumi do read`) takes.
     async fn list(&self, ctx: Ctx<'_>, query: DeploymentInputs, page: PageRequest, deadline: Instant) -> Result<ListPage, Error> {
-        let aws = ctx.aws("List")?;
+        let aws = ctx.aws("List", query.region.as_deref())?;
         let api_id = query
             .api_id
             .ok_or_else(|| Error::BadInput("List of deployments: apiId is missing".to_string()))?;
@@ -438,9 +520,10 @@ impl Resource for Deployment {
             .deployments
             .page(&api_id, page.max, page.token, deadline)
             .await
-            .map_err(|e| Error::aws(format!("List: GetDeployments for API {api_id}"), &e))?;
+            .map_err(|e| Error::aws(format!("List: GetDeployments for {}", aws.api(&api_id)), &e))?;
+        let suffix = if aws.home { String::new() } else { format!("@{}", aws.region) };
         Ok(ListPage {
-            ids: found.into_iter().map(|d| format!("{api_id}/{}", d.id)).collect(),
+            ids: found.into_iter().map(|d| format!("{api_id}/{}{suffix}", d.id)).collect(),
             next,
         })
     }
@@ -465,14 +548,14 @@ impl Resource for Deployment {
         if !follow {
             return Ok(result);
         }
-        let Some(aws) = ctx.aws else {
+        if ctx.aws.is_none() {
             // Provider config unknown in this preview: the declared rules still apply, the API
             // cannot be read until `pulumi up` knows where it is.
             let msg = "redeployOnApiChange: the provider's configuration is not known in this preview, so the API's configuration \
                        cannot be read yet; `pulumi up` compares it once the configuration is known";
             ctx.warn(msg).await;
             return Ok(result);
-        };
+        }
         let Some((digest, parts)) = old_outputs.fingerprint.both() else {
             let msg = format!(
                 "redeployOnApiChange: deployment {id} has no recorded API fingerprint (it was imported, or created before version 0.2.0), \
@@ -483,18 +566,19 @@ impl Resource for Deployment {
             ctx.warn(&msg).await;
             return Ok(result);
         };
-        let known_api = old_outputs.inputs.api_id.as_deref().or(old_inputs.api_id.as_deref());
-        let (api_id, id) = split_id(id, known_api)?;
+        let (at, aws) = locate(ctx, "Diff", id, &old_outputs, &old_inputs)?;
+        let (api_id, id) = (&at.api_id, &at.id);
         let live = aws
             .api_configs
-            .read(&api_id, deadline)
+            .read(api_id, deadline)
             .await
             .map_err(|e| {
                 Error::aws(
                     what(
                         "Diff (redeployOnApiChange) could not read the API's configuration; without it the provider cannot tell whether the deployment is current. Reading the routes, integrations and authorizers",
-                        &api_id,
-                        Some(&id),
+                        &aws,
+                        api_id,
+                        Some(id),
                     ),
                     &e,
                 )
@@ -505,7 +589,8 @@ impl Resource for Deployment {
         }
         let changes = fingerprint::changes(parts, &live.parts);
         let msg = format!(
-            "deployment {id} of API {api_id} was taken before {}; replacing it (redeployOnApiChange)",
+            "deployment {id} of {} was taken before {}; replacing it (redeployOnApiChange)",
+            aws.api(api_id),
             stale_summary(&changes)
         );
         ctx.warn(&msg).await;
@@ -528,15 +613,17 @@ impl Resource for Deployment {
 /// Waits for DEPLOYED, telling the user what it waits for.
 async fn wait(
     ctx: Ctx<'_>,
-    aws: &Aws,
+    aws: &Regional,
     api_id: &str,
     current: deployments::Deployment,
     deadline: Instant,
 ) -> Result<deployments::Deployment, (deployments::Deployment, WaitError)> {
     if current.status != "DEPLOYED" {
         let msg = format!(
-            "waiting for deployment {} of API {api_id} to be DEPLOYED (now {})",
-            current.id, current.status
+            "waiting for deployment {} of {} to be DEPLOYED (now {})",
+            current.id,
+            aws.api(api_id),
+            current.status
         );
         ctx.info(&msg, true).await;
     }
@@ -544,8 +631,8 @@ async fn wait(
 }
 
 /// AWS's refusal, with how to fix the program when the cause is a usual mistake.
-fn explain_create_failure(api_id: &str, stage: Option<&str>, e: AwsError) -> Error {
-    let err = Error::aws(what("CreateDeployment", api_id, None), &e);
+fn explain_create_failure(aws: &Regional, api_id: &str, stage: Option<&str>, e: AwsError) -> Error {
+    let err = Error::aws(what("CreateDeployment", aws, api_id, None), &e);
     if e.is("BadRequestException") && e.message.contains("no routes exist") {
         err.with_hint(
             ". The deployment was probably created before the API's routes: make it depend on them \
@@ -564,7 +651,7 @@ fn explain_create_failure(api_id: &str, stage: Option<&str>, e: AwsError) -> Err
 #[allow(clippy::too_many_arguments)]
 async fn warn_if_stale(
     ctx: Ctx<'_>,
-    aws: &Aws,
+    aws: &Regional,
     api_id: &str,
     id: &str,
     digest: &str,
@@ -575,7 +662,10 @@ async fn warn_if_stale(
     let live = match aws.api_configs.read(api_id, deadline).await {
         Ok(c) => c.fingerprint(),
         Err(e) => {
-            let msg = format!("could not check whether API {api_id} changed since deployment {id} was taken: {e}");
+            let msg = format!(
+                "could not check whether {} changed since deployment {id} was taken: {e}",
+                aws.api(api_id)
+            );
             ctx.warn(&msg).await;
             return;
         }
@@ -585,10 +675,11 @@ async fn warn_if_stale(
     }
     let changes = fingerprint::changes(parts, &live.parts);
     let stages = aws.deployments.stages_pointing_at(api_id, id, deadline).await.unwrap_or_default();
+    let api = aws.api(api_id);
     let who = match stages.as_slice() {
-        [] => format!("deployment {id} of API {api_id} (no stage serves it)"),
-        [one] => format!("stage {one} serves deployment {id} of API {api_id}"),
-        many => format!("stages {} serve deployment {id} of API {api_id}", many.join(", ")),
+        [] => format!("deployment {id} of {api} (no stage serves it)"),
+        [one] => format!("stage {one} serves deployment {id} of {api}"),
+        many => format!("stages {} serve deployment {id} of {api}", many.join(", ")),
     };
     let advice = if redeploys {
         "the next `pulumi up` replaces it (redeployOnApiChange is set)"
@@ -617,14 +708,27 @@ mod tests {
     /// Import ids split into API and deployment; malformed ones name the expected form.
     #[test]
     fn ids() {
-        assert_eq!(split_id("api1/dep1", None).unwrap(), ("api1".into(), "dep1".into()));
-        for bad in ["api1/", "/dep1", "a/b/c", "", "dep1"] {
+        let parts = |api: &str, id: &str, region: Option<&str>| IdParts {
+            api_id: api.into(),
+            id: id.into(),
+            region: region.map(str::to_string),
+        };
+        assert_eq!(split_id("api1/dep1", None).unwrap(), parts("api1", "dep1", None));
+        assert_eq!(
+            split_id("api1/dep1@eu-west-1", None).unwrap(),
+            parts("api1", "dep1", Some("eu-west-1"))
+        );
+        assert_eq!(
+            split_id("dep1@eu-west-1", Some("api9")).unwrap(),
+            parts("api9", "dep1", Some("eu-west-1"))
+        );
+        for bad in ["api1/", "/dep1", "a/b/c", "", "dep1", "api1/dep1@", "@eu-west-1"] {
             let Err(Error::BadInput(msg)) = split_id(bad, None) else {
                 panic!("{bad} accepted")
             };
             assert!(msg.contains("<apiId>/<deploymentId>"), "{bad}: {msg}");
         }
-        assert_eq!(split_id("dep1", Some("api9")).unwrap(), ("api9".into(), "dep1".into()));
+        assert_eq!(split_id("dep1", Some("api9")).unwrap(), parts("api9", "dep1", None));
         let Err(Error::BadInput(msg)) = split_id("dep1", None) else {
             panic!("bare id without an API accepted")
         };
@@ -638,6 +742,7 @@ mod tests {
                 description: Some("d".into()),
                 triggers: Some(BTreeMap::from([("k".to_string(), "v".to_string())])),
                 stage_name: Some("prod".into()),
+                region: Some("eu-west-1".into()),
                 redeploy_on_api_change: Some(true),
             },
             auto_deployed: Some(false),

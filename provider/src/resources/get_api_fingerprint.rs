@@ -8,7 +8,7 @@ use crate::decl::props::{Props, Val};
 use crate::decl::{Field, FunctionDecl, Kind, Role};
 use crate::error::Error;
 use crate::resources::deployment::{API_FINGERPRINT, API_FINGERPRINT_PARTS};
-use crate::resources::get_deployment::{API_ID, API_ID_ARG};
+use crate::resources::get_deployment::{API_ID, API_ID_ARG, REGION_ARG};
 use crate::resources::get_deployments::ApiRef;
 use crate::resources::lifecycle::{Ctx, Function, IntoProps};
 
@@ -17,7 +17,7 @@ pub const PROTOCOL_TYPE: &str = "protocolType";
 pub const GET_API_FINGERPRINT: FunctionDecl = FunctionDecl {
     token: "aws-apigatewayv2:index:getApiFingerprint",
     doc: "The fingerprint of an API's configuration as it is now: its routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses), in the form a Deployment records as `apiFingerprint` and `apiFingerprintParts` when it is created. Equal fingerprints mean the deployment snapshots what the API is now; the parts name what differs. A missing API fails with AWS's NotFoundException.",
-    args: &[API_ID_ARG],
+    args: &[API_ID_ARG, REGION_ARG],
     result: &[
         Field::new(API_ID, Kind::String, Role::Output, "The id of the API."),
         Field::new(PROTOCOL_TYPE, Kind::String, Role::Output, "HTTP or WEBSOCKET."),
@@ -72,11 +72,14 @@ impl Function for GetApiFingerprint {
     type Result = ApiFingerprint;
 
     async fn invoke(&self, ctx: Ctx<'_>, args: ApiRef, deadline: Instant) -> Result<ApiFingerprint, Error> {
-        let aws = ctx.aws("getApiFingerprint")?;
+        let aws = ctx.aws("getApiFingerprint", args.region.as_deref())?;
         let api_id = args.api_id;
         let config = aws.api_configs.read(&api_id, deadline).await.map_err(|e| {
             Error::aws(
-                format!("getApiFingerprint: reading the routes, integrations and authorizers of API {api_id}"),
+                format!(
+                    "getApiFingerprint: reading the routes, integrations and authorizers of {}",
+                    aws.api(&api_id)
+                ),
                 &e,
             )
         })?;

@@ -5,7 +5,7 @@ use tokio::time::Instant;
 
 use crate::apigw::deployments;
 use crate::decl::props::{Props, Val};
-use crate::decl::{Field, FunctionDecl, Kind, ObjectDecl, Role};
+use crate::decl::{Field, FunctionDecl, Kind, ObjectDecl, REGION, Role, region_field};
 use crate::error::Error;
 use crate::resources::lifecycle::{Ctx, FromProps, Function, IntoProps};
 
@@ -26,6 +26,9 @@ pub const API_ID_ARG: Field = Field::new(
 )
 .required()
 .len(1, 128);
+
+/// The `region` argument every function takes (the query of a listing too).
+pub const REGION_ARG: Field = region_field("The region of the API; the provider's region when unset.");
 
 /// A deployment as AWS reports it.
 pub const DEPLOYMENT_INFO: ObjectDecl = ObjectDecl {
@@ -68,6 +71,7 @@ pub const GET_DEPLOYMENT: FunctionDecl = FunctionDecl {
         Field::new(DEPLOYMENT_ID, Kind::String, Role::Input, "The id of the deployment.")
             .required()
             .len(1, 128),
+        REGION_ARG,
     ],
     result: DEPLOYMENT_INFO.fields,
 };
@@ -77,6 +81,7 @@ pub const GET_DEPLOYMENT: FunctionDecl = FunctionDecl {
 pub struct DeploymentRef {
     pub api_id: String,
     pub deployment_id: String,
+    pub region: Option<String>,
 }
 
 impl FromProps for DeploymentRef {
@@ -84,6 +89,7 @@ impl FromProps for DeploymentRef {
         Self {
             api_id: p.str(API_ID).unwrap_or_default().to_string(),
             deployment_id: p.str(DEPLOYMENT_ID).unwrap_or_default().to_string(),
+            region: p.str(REGION).map(str::to_string),
         }
     }
 }
@@ -147,11 +153,18 @@ impl Function for GetDeployment {
     type Result = DeploymentInfo;
 
     async fn invoke(&self, ctx: Ctx<'_>, args: DeploymentRef, deadline: Instant) -> Result<DeploymentInfo, Error> {
-        let aws = ctx.aws("getDeployment")?;
-        let DeploymentRef { api_id, deployment_id } = args;
+        let DeploymentRef {
+            api_id,
+            deployment_id,
+            region,
+        } = args;
+        let aws = ctx.aws("getDeployment", region.as_deref())?;
         let d = aws.deployments.fetch(&api_id, &deployment_id, deadline).await.map_err(|e| {
             Error::aws(
-                format!("getDeployment: GetDeployment for deployment {deployment_id} of API {api_id}"),
+                format!(
+                    "getDeployment: GetDeployment for deployment {deployment_id} of {}",
+                    aws.api(&api_id)
+                ),
                 &e,
             )
         })?;

@@ -3,10 +3,11 @@
 
 use tokio::time::Instant;
 
+use crate::decl::REGION;
 use crate::decl::props::{Props, Val};
 use crate::decl::{Field, FunctionDecl, Kind, Role};
 use crate::error::Error;
-use crate::resources::get_deployment::{API_ID, API_ID_ARG, DEPLOYMENT_INFO, DeploymentInfo};
+use crate::resources::get_deployment::{API_ID, API_ID_ARG, DEPLOYMENT_INFO, DeploymentInfo, REGION_ARG};
 use crate::resources::lifecycle::{Ctx, FromProps, Function, IntoProps};
 
 pub const DEPLOYMENTS: &str = "deployments";
@@ -14,7 +15,7 @@ pub const DEPLOYMENTS: &str = "deployments";
 pub const GET_DEPLOYMENTS: FunctionDecl = FunctionDecl {
     token: "aws-apigatewayv2:index:getDeployments",
     doc: "Every deployment of an API, newest first (all of GetDeployments' pages), each as `getDeployment` reports it: the ones a stage with autoDeploy made too. A missing API fails with AWS's NotFoundException.",
-    args: &[API_ID_ARG],
+    args: &[API_ID_ARG, REGION_ARG],
     result: &[
         Field::new(API_ID, Kind::String, Role::Output, "The id of the API."),
         Field::new(
@@ -30,12 +31,14 @@ pub const GET_DEPLOYMENTS: FunctionDecl = FunctionDecl {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApiRef {
     pub api_id: String,
+    pub region: Option<String>,
 }
 
 impl FromProps for ApiRef {
     fn from_props(p: &Props) -> Self {
         Self {
             api_id: p.str(API_ID).unwrap_or_default().to_string(),
+            region: p.str(REGION).map(str::to_string),
         }
     }
 }
@@ -80,13 +83,13 @@ impl Function for GetDeployments {
     type Result = DeploymentList;
 
     async fn invoke(&self, ctx: Ctx<'_>, args: ApiRef, deadline: Instant) -> Result<DeploymentList, Error> {
-        let aws = ctx.aws("getDeployments")?;
+        let aws = ctx.aws("getDeployments", args.region.as_deref())?;
         let api_id = args.api_id;
         let listed = aws
             .deployments
             .list(&api_id, deadline)
             .await
-            .map_err(|e| Error::aws(format!("getDeployments: GetDeployments for API {api_id}"), &e))?;
+            .map_err(|e| Error::aws(format!("getDeployments: GetDeployments for {}", aws.api(&api_id)), &e))?;
         let mut deployments: Vec<DeploymentInfo> = listed.into_iter().map(|d| DeploymentInfo::of(&api_id, d)).collect();
         newest_first(&mut deployments);
         Ok(DeploymentList { api_id, deployments })

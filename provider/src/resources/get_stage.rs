@@ -4,10 +4,11 @@
 use tokio::time::Instant;
 
 use crate::apigw::deployments::Stage;
+use crate::decl::REGION;
 use crate::decl::props::{Props, Val};
 use crate::decl::{Field, FunctionDecl, Kind, Role};
 use crate::error::Error;
-use crate::resources::get_deployment::{API_ID, API_ID_ARG, DEPLOYMENT_ID, DESCRIPTION};
+use crate::resources::get_deployment::{API_ID, API_ID_ARG, DEPLOYMENT_ID, DESCRIPTION, REGION_ARG};
 use crate::resources::lifecycle::{Ctx, FromProps, Function, IntoProps};
 
 pub const STAGE_NAME: &str = "stageName";
@@ -24,6 +25,7 @@ pub const GET_STAGE: FunctionDecl = FunctionDecl {
         Field::new(STAGE_NAME, Kind::String, Role::Input, "The name of the stage.")
             .required()
             .len(1, 128),
+        REGION_ARG,
     ],
     result: &[
         Field::new(API_ID, Kind::String, Role::Output, "The id of the API."),
@@ -65,6 +67,7 @@ pub const GET_STAGE: FunctionDecl = FunctionDecl {
 pub struct StageRef {
     pub api_id: String,
     pub stage_name: String,
+    pub region: Option<String>,
 }
 
 impl FromProps for StageRef {
@@ -72,6 +75,7 @@ impl FromProps for StageRef {
         Self {
             api_id: p.str(API_ID).unwrap_or_default().to_string(),
             stage_name: p.str(STAGE_NAME).unwrap_or_default().to_string(),
+            region: p.str(REGION).map(str::to_string),
         }
     }
 }
@@ -121,13 +125,17 @@ impl Function for GetStage {
     type Result = StageInfo;
 
     async fn invoke(&self, ctx: Ctx<'_>, args: StageRef, deadline: Instant) -> Result<StageInfo, Error> {
-        let aws = ctx.aws("getStage")?;
-        let StageRef { api_id, stage_name } = args;
+        let StageRef {
+            api_id,
+            stage_name,
+            region,
+        } = args;
+        let aws = ctx.aws("getStage", region.as_deref())?;
         let stage = aws
             .deployments
             .stage(&api_id, &stage_name, deadline)
             .await
-            .map_err(|e| Error::aws(format!("getStage: GetStage for stage {stage_name} of API {api_id}"), &e))?;
+            .map_err(|e| Error::aws(format!("getStage: GetStage for stage {stage_name} of {}", aws.api(&api_id)), &e))?;
         Ok(StageInfo { api_id, stage })
     }
 }

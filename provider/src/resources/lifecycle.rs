@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use tokio::time::Instant;
 
-use crate::apigw::Aws;
+use crate::apigw::{Aws, Regional};
 use crate::decl::diff::{self, DiffResult};
 use crate::decl::props::Props;
 use crate::decl::{FunctionDecl, ResourceDecl};
@@ -43,13 +43,15 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The clients, or the precondition failure of an operation that needs them.
-    pub fn aws(&self, operation: &str) -> Result<&'a Aws, Error> {
-        self.aws.ok_or_else(|| {
+    /// The clients of `region` (the provider's own when `None`), or the precondition failure of
+    /// an operation that needs them.
+    pub fn aws(&self, operation: &str, region: Option<&str>) -> Result<Regional, Error> {
+        let aws = self.aws.ok_or_else(|| {
             Error::Precondition(format!(
                 "{operation}: the aws-apigatewayv2 provider is not configured yet (Configure was not called or its config is unknown)"
             ))
-        })
+        })?;
+        Ok(aws.region(region))
     }
 
     /// A warning to the user, attached to this resource.

@@ -56,6 +56,8 @@ type Deployment struct {
 	Description pulumi.StringPtrOutput `pulumi:"description"`
 	// When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
 	RedeployOnApiChange pulumi.BoolPtrOutput `pulumi:"redeployOnApiChange"`
+	// The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
+	Region pulumi.StringPtrOutput `pulumi:"region"`
 	// The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
 	StageName pulumi.StringPtrOutput `pulumi:"stageName"`
 	// Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
@@ -77,6 +79,7 @@ func NewDeployment(ctx *pulumi.Context,
 	}
 	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
 		"apiId",
+		"region",
 		"stageName",
 		"triggers.*",
 	})
@@ -126,6 +129,8 @@ type deploymentArgs struct {
 	Description *string `pulumi:"description"`
 	// When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
 	RedeployOnApiChange *bool `pulumi:"redeployOnApiChange"`
+	// The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
+	Region *string `pulumi:"region"`
 	// The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
 	StageName *string `pulumi:"stageName"`
 	// Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
@@ -140,6 +145,8 @@ type DeploymentArgs struct {
 	Description pulumi.StringPtrInput
 	// When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
 	RedeployOnApiChange pulumi.BoolPtrInput
+	// The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
+	Region pulumi.StringPtrInput
 	// The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
 	StageName pulumi.StringPtrInput
 	// Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
@@ -271,6 +278,11 @@ func (o DeploymentOutput) Description() pulumi.StringPtrOutput {
 // When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
 func (o DeploymentOutput) RedeployOnApiChange() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *Deployment) pulumi.BoolPtrOutput { return v.RedeployOnApiChange }).(pulumi.BoolPtrOutput)
+}
+
+// The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
+func (o DeploymentOutput) Region() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Deployment) pulumi.StringPtrOutput { return v.Region }).(pulumi.StringPtrOutput)
 }
 
 // The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.

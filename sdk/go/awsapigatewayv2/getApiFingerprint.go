@@ -25,6 +25,8 @@ func GetApiFingerprint(ctx *pulumi.Context, args *GetApiFingerprintArgs, opts ..
 type GetApiFingerprintArgs struct {
 	// The id of the API Gateway v2 API (HTTP or WebSocket).
 	ApiId string `pulumi:"apiId"`
+	// The region of the API; the provider's region when unset.
+	Region *string `pulumi:"region"`
 }
 
 type GetApiFingerprintResult struct {
@@ -46,6 +48,8 @@ func GetApiFingerprintOutput(ctx *pulumi.Context, args GetApiFingerprintOutputAr
 type GetApiFingerprintOutputArgs struct {
 	// The id of the API Gateway v2 API (HTTP or WebSocket).
 	ApiId pulumi.StringInput `pulumi:"apiId"`
+	// The region of the API; the provider's region when unset.
+	Region pulumi.StringPtrInput `pulumi:"region"`
 }
 
 func (GetApiFingerprintOutputArgs) ElementType() reflect.Type {

@@ -27,6 +27,8 @@ type LookupDeploymentArgs struct {
 	ApiId string `pulumi:"apiId"`
 	// The id of the deployment.
 	DeploymentId string `pulumi:"deploymentId"`
+	// The region of the API; the provider's region when unset.
+	Region *string `pulumi:"region"`
 }
 
 type LookupDeploymentResult struct {
@@ -56,6 +58,8 @@ type LookupDeploymentOutputArgs struct {
 	ApiId pulumi.StringInput `pulumi:"apiId"`
 	// The id of the deployment.
 	DeploymentId pulumi.StringInput `pulumi:"deploymentId"`
+	// The region of the API; the provider's region when unset.
+	Region pulumi.StringPtrInput `pulumi:"region"`
 }
 
 func (LookupDeploymentOutputArgs) ElementType() reflect.Type {

@@ -25,6 +25,8 @@ func GetDeployments(ctx *pulumi.Context, args *GetDeploymentsArgs, opts ...pulum
 type GetDeploymentsArgs struct {
 	// The id of the API Gateway v2 API (HTTP or WebSocket).
 	ApiId string `pulumi:"apiId"`
+	// The region of the API; the provider's region when unset.
+	Region *string `pulumi:"region"`
 }
 
 type GetDeploymentsResult struct {
@@ -42,6 +44,8 @@ func GetDeploymentsOutput(ctx *pulumi.Context, args GetDeploymentsOutputArgs, op
 type GetDeploymentsOutputArgs struct {
 	// The id of the API Gateway v2 API (HTTP or WebSocket).
 	ApiId pulumi.StringInput `pulumi:"apiId"`
+	// The region of the API; the provider's region when unset.
+	Region pulumi.StringPtrInput `pulumi:"region"`
 }
 
 func (GetDeploymentsOutputArgs) ElementType() reflect.Type {

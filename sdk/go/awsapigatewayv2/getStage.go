@@ -25,6 +25,8 @@ func GetStage(ctx *pulumi.Context, args *GetStageArgs, opts ...pulumi.InvokeOpti
 type GetStageArgs struct {
 	// The id of the API Gateway v2 API (HTTP or WebSocket).
 	ApiId string `pulumi:"apiId"`
+	// The region of the API; the provider's region when unset.
+	Region *string `pulumi:"region"`
 	// The name of the stage.
 	StageName string `pulumi:"stageName"`
 }
@@ -56,6 +58,8 @@ func GetStageOutput(ctx *pulumi.Context, args GetStageOutputArgs, opts ...pulumi
 type GetStageOutputArgs struct {
 	// The id of the API Gateway v2 API (HTTP or WebSocket).
 	ApiId pulumi.StringInput `pulumi:"apiId"`
+	// The region of the API; the provider's region when unset.
+	Region pulumi.StringPtrInput `pulumi:"region"`
 	// The name of the stage.
 	StageName pulumi.StringInput `pulumi:"stageName"`
 }

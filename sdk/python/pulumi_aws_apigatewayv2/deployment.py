@@ -22,6 +22,7 @@ class DeploymentArgs:
                  api_id: pulumi.Input[_builtins.str],
                  description: pulumi.Input[Optional[_builtins.str]] = None,
                  redeploy_on_api_change: pulumi.Input[Optional[_builtins.bool]] = None,
+                 region: pulumi.Input[Optional[_builtins.str]] = None,
                  stage_name: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
         """
@@ -30,6 +31,7 @@ class DeploymentArgs:
         :param pulumi.Input[_builtins.str] api_id: The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.
         :param pulumi.Input[_builtins.str] description: A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
         :param pulumi.Input[_builtins.bool] redeploy_on_api_change: When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+        :param pulumi.Input[_builtins.str] region: The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
         :param pulumi.Input[_builtins.str] stage_name: The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
         """
@@ -40,6 +42,8 @@ class DeploymentArgs:
             redeploy_on_api_change = False
         if redeploy_on_api_change is not None:
             pulumi.set(__self__, "redeploy_on_api_change", redeploy_on_api_change)
+        if region is not None:
+            pulumi.set(__self__, "region", region)
         if stage_name is not None:
             pulumi.set(__self__, "stage_name", stage_name)
         if triggers is not None:
@@ -82,6 +86,18 @@ class DeploymentArgs:
         pulumi.set(self, "redeploy_on_api_change", value)
 
     @_builtins.property
+    @pulumi.getter
+    def region(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
+        """
+        return pulumi.get(self, "region")
+
+    @region.setter
+    def region(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "region", value)
+
+    @_builtins.property
     @pulumi.getter(name="stageName")
     def stage_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -115,6 +131,7 @@ class Deployment(pulumi.CustomResource):
                  api_id: pulumi.Input[Optional[_builtins.str]] = None,
                  description: pulumi.Input[Optional[_builtins.str]] = None,
                  redeploy_on_api_change: pulumi.Input[Optional[_builtins.bool]] = None,
+                 region: pulumi.Input[Optional[_builtins.str]] = None,
                  stage_name: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
@@ -150,6 +167,7 @@ class Deployment(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] api_id: The id of the API Gateway v2 API (HTTP or WebSocket) to deploy. Changing it creates a new deployment.
         :param pulumi.Input[_builtins.str] description: A description of the deployment, at most 1024 characters. Changing it updates the deployment in place.
         :param pulumi.Input[_builtins.bool] redeploy_on_api_change: When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
+        :param pulumi.Input[_builtins.str] region: The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
         :param pulumi.Input[_builtins.str] stage_name: The name of an existing stage to release the new deployment to when it is created (1 to 128 characters). Changing it creates a new deployment. AWS does not report it, so it is not imported.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] triggers: Arbitrary keys and values that, when changed, force a new deployment (for example a hash of the routes and integrations). Never sent to AWS and not imported.
         """
@@ -204,6 +222,7 @@ class Deployment(pulumi.CustomResource):
                  api_id: pulumi.Input[Optional[_builtins.str]] = None,
                  description: pulumi.Input[Optional[_builtins.str]] = None,
                  redeploy_on_api_change: pulumi.Input[Optional[_builtins.bool]] = None,
+                 region: pulumi.Input[Optional[_builtins.str]] = None,
                  stage_name: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
@@ -222,6 +241,7 @@ class Deployment(pulumi.CustomResource):
             if redeploy_on_api_change is None:
                 redeploy_on_api_change = False
             __props__.__dict__["redeploy_on_api_change"] = redeploy_on_api_change
+            __props__.__dict__["region"] = region
             __props__.__dict__["stage_name"] = stage_name
             __props__.__dict__["triggers"] = triggers
             __props__.__dict__["api_fingerprint"] = None
@@ -229,7 +249,7 @@ class Deployment(pulumi.CustomResource):
             __props__.__dict__["auto_deployed"] = None
             __props__.__dict__["created_date"] = None
             __props__.__dict__["deployment_status"] = None
-        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["apiId", "stageName", "triggers.*"])
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["apiId", "region", "stageName", "triggers.*"])
         opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Deployment, __self__).__init__(
             'aws-apigatewayv2:index:Deployment',
@@ -261,6 +281,7 @@ class Deployment(pulumi.CustomResource):
         __props__.__dict__["deployment_status"] = None
         __props__.__dict__["description"] = None
         __props__.__dict__["redeploy_on_api_change"] = None
+        __props__.__dict__["region"] = None
         __props__.__dict__["stage_name"] = None
         __props__.__dict__["triggers"] = None
         return Deployment(resource_name, opts=opts, __props__=__props__)
@@ -334,6 +355,14 @@ class Deployment(pulumi.CustomResource):
         When true, every preview and update reads the API's routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses) and replaces this deployment when they differ from what it was created from, naming what changed; with `stageName` the stage then serves the new configuration. Off by default: then a refresh only warns when the API moved on.
         """
         return pulumi.get(self, "redeploy_on_api_change")
+
+    @_builtins.property
+    @pulumi.getter
+    def region(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The AWS region of the API and so of the deployment, as pulumi-aws v7's `region`. Unset, it is the provider's region, which Check writes into the inputs; changing it (or, when unset, the provider's region) creates the deployment anew in the new region.
+        """
+        return pulumi.get(self, "region")
 
     @_builtins.property
     @pulumi.getter(name="stageName")

@@ -83,14 +83,17 @@ class AwaitableGetApiFingerprintResult(GetApiFingerprintResult):
 
 
 def get_api_fingerprint(api_id: Optional[_builtins.str] = None,
+                        region: Optional[_builtins.str] = None,
                         opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetApiFingerprintResult:
     """
     The fingerprint of an API's configuration as it is now: its routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses), in the form a Deployment records as `apiFingerprint` and `apiFingerprintParts` when it is created. Equal fingerprints mean the deployment snapshots what the API is now; the parts name what differs. A missing API fails with AWS's NotFoundException.
 
     :param _builtins.str api_id: The id of the API Gateway v2 API (HTTP or WebSocket).
+    :param _builtins.str region: The region of the API; the provider's region when unset.
     """
     __args__ = dict()
     __args__['apiId'] = api_id
+    __args__['region'] = region
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke('aws-apigatewayv2:index:getApiFingerprint', __args__, opts=opts, typ=GetApiFingerprintResult).value
 
@@ -100,14 +103,17 @@ def get_api_fingerprint(api_id: Optional[_builtins.str] = None,
         api_id=pulumi.get(__ret__, 'api_id'),
         protocol_type=pulumi.get(__ret__, 'protocol_type'))
 def get_api_fingerprint_output(api_id: pulumi.Input[Optional[_builtins.str]] = None,
+                               region: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
                                opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetApiFingerprintResult]:
     """
     The fingerprint of an API's configuration as it is now: its routes, integrations and authorizers (and for WebSocket APIs its models, route responses and integration responses), in the form a Deployment records as `apiFingerprint` and `apiFingerprintParts` when it is created. Equal fingerprints mean the deployment snapshots what the API is now; the parts name what differs. A missing API fails with AWS's NotFoundException.
 
     :param _builtins.str api_id: The id of the API Gateway v2 API (HTTP or WebSocket).
+    :param _builtins.str region: The region of the API; the provider's region when unset.
     """
     __args__ = dict()
     __args__['apiId'] = api_id
+    __args__['region'] = region
     opts = pulumi.InvokeOutputOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke_output('aws-apigatewayv2:index:getApiFingerprint', __args__, opts=opts, typ=GetApiFingerprintResult)
     return __ret__.apply(lambda __response__: GetApiFingerprintResult(

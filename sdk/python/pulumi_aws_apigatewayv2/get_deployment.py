@@ -120,16 +120,19 @@ class AwaitableGetDeploymentResult(GetDeploymentResult):
 
 def get_deployment(api_id: Optional[_builtins.str] = None,
                    deployment_id: Optional[_builtins.str] = None,
+                   region: Optional[_builtins.str] = None,
                    opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetDeploymentResult:
     """
     One deployment of an API as API Gateway reports it: its description, whether a stage with autoDeploy made it, when, and its status with AWS's message. A missing API or deployment fails with AWS's NotFoundException.
 
     :param _builtins.str api_id: The id of the API Gateway v2 API (HTTP or WebSocket).
     :param _builtins.str deployment_id: The id of the deployment.
+    :param _builtins.str region: The region of the API; the provider's region when unset.
     """
     __args__ = dict()
     __args__['apiId'] = api_id
     __args__['deploymentId'] = deployment_id
+    __args__['region'] = region
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke('aws-apigatewayv2:index:getDeployment', __args__, opts=opts, typ=GetDeploymentResult).value
 
@@ -143,16 +146,19 @@ def get_deployment(api_id: Optional[_builtins.str] = None,
         description=pulumi.get(__ret__, 'description'))
 def get_deployment_output(api_id: pulumi.Input[Optional[_builtins.str]] = None,
                           deployment_id: pulumi.Input[Optional[_builtins.str]] = None,
+                          region: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
                           opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetDeploymentResult]:
     """
     One deployment of an API as API Gateway reports it: its description, whether a stage with autoDeploy made it, when, and its status with AWS's message. A missing API or deployment fails with AWS's NotFoundException.
 
     :param _builtins.str api_id: The id of the API Gateway v2 API (HTTP or WebSocket).
     :param _builtins.str deployment_id: The id of the deployment.
+    :param _builtins.str region: The region of the API; the provider's region when unset.
     """
     __args__ = dict()
     __args__['apiId'] = api_id
     __args__['deploymentId'] = deployment_id
+    __args__['region'] = region
     opts = pulumi.InvokeOutputOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke_output('aws-apigatewayv2:index:getDeployment', __args__, opts=opts, typ=GetDeploymentResult)
     return __ret__.apply(lambda __response__: GetDeploymentResult(

@@ -60,14 +60,17 @@ class AwaitableGetDeploymentsResult(GetDeploymentsResult):
 
 
 def get_deployments(api_id: Optional[_builtins.str] = None,
+                    region: Optional[_builtins.str] = None,
                     opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetDeploymentsResult:
     """
     Every deployment of an API, newest first (all of GetDeployments' pages), each as `getDeployment` reports it: the ones a stage with autoDeploy made too. A missing API fails with AWS's NotFoundException.
 
     :param _builtins.str api_id: The id of the API Gateway v2 API (HTTP or WebSocket).
+    :param _builtins.str region: The region of the API; the provider's region when unset.
     """
     __args__ = dict()
     __args__['apiId'] = api_id
+    __args__['region'] = region
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke('aws-apigatewayv2:index:getDeployments', __args__, opts=opts, typ=GetDeploymentsResult).value
 
@@ -75,14 +78,17 @@ def get_deployments(api_id: Optional[_builtins.str] = None,
         api_id=pulumi.get(__ret__, 'api_id'),
         deployments=pulumi.get(__ret__, 'deployments'))
 def get_deployments_output(api_id: pulumi.Input[Optional[_builtins.str]] = None,
+                           region: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
                            opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetDeploymentsResult]:
     """
     Every deployment of an API, newest first (all of GetDeployments' pages), each as `getDeployment` reports it: the ones a stage with autoDeploy made too. A missing API fails with AWS's NotFoundException.
 
     :param _builtins.str api_id: The id of the API Gateway v2 API (HTTP or WebSocket).
+    :param _builtins.str region: The region of the API; the provider's region when unset.
     """
     __args__ = dict()
     __args__['apiId'] = api_id
+    __args__['region'] = region
     opts = pulumi.InvokeOutputOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke_output('aws-apigatewayv2:index:getDeployments', __args__, opts=opts, typ=GetDeploymentsResult)
     return __ret__.apply(lambda __response__: GetDeploymentsResult(

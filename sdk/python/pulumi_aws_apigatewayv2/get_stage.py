@@ -131,16 +131,19 @@ class AwaitableGetStageResult(GetStageResult):
 
 
 def get_stage(api_id: Optional[_builtins.str] = None,
+              region: Optional[_builtins.str] = None,
               stage_name: Optional[_builtins.str] = None,
               opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetStageResult:
     """
     A stage of an API: the deployment it serves, whether it deploys itself (autoDeploy), its dates and AWS's message about its last automatic deployment. Compare `deploymentId` with a Deployment's id, or the API's fingerprint (`getApiFingerprint`) with the one that deployment recorded, to tell whether the stage serves what the API is now. A missing API or stage fails with AWS's NotFoundException.
 
     :param _builtins.str api_id: The id of the API Gateway v2 API (HTTP or WebSocket).
+    :param _builtins.str region: The region of the API; the provider's region when unset.
     :param _builtins.str stage_name: The name of the stage.
     """
     __args__ = dict()
     __args__['apiId'] = api_id
+    __args__['region'] = region
     __args__['stageName'] = stage_name
     opts = pulumi.InvokeOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke('aws-apigatewayv2:index:getStage', __args__, opts=opts, typ=GetStageResult).value
@@ -155,16 +158,19 @@ def get_stage(api_id: Optional[_builtins.str] = None,
         last_updated_date=pulumi.get(__ret__, 'last_updated_date'),
         stage_name=pulumi.get(__ret__, 'stage_name'))
 def get_stage_output(api_id: pulumi.Input[Optional[_builtins.str]] = None,
+                     region: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
                      stage_name: pulumi.Input[Optional[_builtins.str]] = None,
                      opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetStageResult]:
     """
     A stage of an API: the deployment it serves, whether it deploys itself (autoDeploy), its dates and AWS's message about its last automatic deployment. Compare `deploymentId` with a Deployment's id, or the API's fingerprint (`getApiFingerprint`) with the one that deployment recorded, to tell whether the stage serves what the API is now. A missing API or stage fails with AWS's NotFoundException.
 
     :param _builtins.str api_id: The id of the API Gateway v2 API (HTTP or WebSocket).
+    :param _builtins.str region: The region of the API; the provider's region when unset.
     :param _builtins.str stage_name: The name of the stage.
     """
     __args__ = dict()
     __args__['apiId'] = api_id
+    __args__['region'] = region
     __args__['stageName'] = stage_name
     opts = pulumi.InvokeOutputOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke_output('aws-apigatewayv2:index:getStage', __args__, opts=opts, typ=GetStageResult)

@@ -458,10 +458,12 @@ fn admin_call(em: &Emulator, method: &Method, path: &str, query: &str, body: &[u
         // apis/{apiId}/stages/{stageName}/serving[?region=R]: the deployment and configuration a
         // stage serves.
         ("GET", p) if p.starts_with("apis/") && p.ends_with("/serving") => match p.split('/').collect::<Vec<_>>().as_slice() {
-            ["apis", api, "stages", stage, "serving"] => match em.with_state(query_param(query, "region").as_deref(), false, |st, _| st.serving(api, stage)) {
-                Ok((status, body)) => json_response(status, &body),
-                Err(e) => error_response(&e),
-            },
+            ["apis", api, "stages", stage, "serving"] => {
+                match em.with_state(query_param(query, "region").as_deref(), false, |st, _| st.serving(api, stage)) {
+                    Ok((status, body)) => json_response(status, &body),
+                    Err(e) => error_response(&e),
+                }
+            }
             _ => error_response(&ApiError::not_found("Admin", format!("no admin call {method} /__emulator/{path}"))),
         },
         ("POST", "reset") => {

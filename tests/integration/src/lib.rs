@@ -53,9 +53,18 @@ pub async fn start_emulator(settings: Settings) -> RunningEmulator {
 
 /// An SDK client for the emulator at `url`, signing with the given key.
 pub fn client_with(url: &str, key: &str, secret: &str, max_attempts: u32) -> Client {
+    client_for(url, key, secret, max_attempts, "us-east-1")
+}
+
+/// An SDK client with the emulator's default key, signing for `region` (whose APIs it sees).
+pub fn client_in(url: &str, region: &str) -> Client {
+    client_for(url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, 3, region)
+}
+
+fn client_for(url: &str, key: &str, secret: &str, max_attempts: u32, region: &str) -> Client {
     let conf = aws_sdk_apigatewayv2::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .credentials_provider(Credentials::new(key, secret, None, None, "test"))
         .endpoint_url(url)
         .retry_config(aws_sdk_apigatewayv2::config::retry::RetryConfig::standard().with_max_attempts(max_attempts))

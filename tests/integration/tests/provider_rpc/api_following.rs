@@ -2,17 +2,6 @@
 
 use super::*;
 
-fn diff_req(id: &str, olds: &Option<prost_types::Struct>, old_inputs: &Value, news: &Value) -> rpc::DiffRequest {
-    rpc::DiffRequest {
-        id: id.to_string(),
-        urn: URN.into(),
-        olds: olds.clone(),
-        news: Some(to_struct(news.clone())),
-        old_inputs: Some(to_struct(old_inputs.clone())),
-        ..Default::default()
-    }
-}
-
 fn logs(h: &Harness) -> Vec<String> {
     h.engine.logs.lock().unwrap().clone()
 }

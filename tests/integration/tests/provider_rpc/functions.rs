@@ -3,22 +3,6 @@
 
 use super::*;
 
-async fn invoke(rpc: &mut ResourceProviderClient<Channel>, tok: &str, args: Value) -> Result<rpc::InvokeResponse, tonic::Status> {
-    rpc.invoke(rpc::InvokeRequest {
-        tok: format!("aws-apigatewayv2:index:{tok}"),
-        args: Some(to_struct(args)),
-        ..Default::default()
-    })
-    .await
-    .map(|r| r.into_inner())
-}
-
-async fn result(rpc: &mut ResourceProviderClient<Channel>, tok: &str, args: Value) -> Value {
-    let resp = invoke(rpc, tok, args).await.unwrap_or_else(|e| panic!("{tok}: {e}"));
-    assert!(resp.failures.is_empty(), "{tok}: {:?}", resp.failures);
-    from_struct(&resp.r#return.expect("a result"))
-}
-
 /// Each function reports what AWS has: the deployments newest first, the stage and the
 /// deployment it serves, and the API's fingerprint exactly as the Deployment recorded it.
 #[tokio::test]

@@ -11,6 +11,9 @@ async fn lifecycle() {
     let inputs = json!({"apiId": api, "description": "v1", "triggers": {"hash": "a"}});
     let checked = check(&mut h.rpc, inputs.clone()).await;
     assert!(checked.failures.is_empty());
+    // The engine goes on with what Check returned: the provider's region recorded.
+    let inputs = from_struct(checked.inputs.as_ref().unwrap());
+    assert_eq!(inputs["region"], json!("us-east-1"));
 
     let created = create(&mut h.rpc, inputs.clone(), 0.0).await.unwrap();
     let id = created.id.clone();
@@ -126,7 +129,8 @@ async fn lifecycle() {
     assert_eq!(imported.id, id);
     assert_eq!(
         from_struct(imported.inputs.as_ref().unwrap()),
-        json!({"apiId": api, "description": "v2"})
+        json!({"apiId": api, "description": "v2", "region": "us-east-1"}),
+        "an import records the region it found the deployment in"
     );
     let import_check = check(&mut h.rpc, from_struct(imported.inputs.as_ref().unwrap())).await;
     assert!(import_check.failures.is_empty(), "import inputs must pass Check");

@@ -2,35 +2,6 @@
 
 use super::*;
 
-/// One List call: the ids it streamed and the continuation token it ended with.
-async fn list(
-    rpc: &mut ResourceProviderClient<Channel>,
-    query: Value,
-    limit: i64,
-    token: &str,
-) -> Result<(Vec<String>, Option<String>, bool), tonic::Status> {
-    use rpc::list_response::Response as Item;
-    let mut stream = rpc
-        .list(rpc::ListRequest {
-            token: "aws-apigatewayv2:index:Deployment".into(),
-            query: Some(to_struct(query)),
-            limit,
-            page_size: 0,
-            continuation_token: token.into(),
-        })
-        .await?
-        .into_inner();
-    let (mut ids, mut next, mut computed) = (vec![], None, false);
-    while let Some(msg) = stream.message().await? {
-        match msg.response.expect("a response") {
-            Item::Result(r) => ids.push(r.id),
-            Item::Continuation(c) => next = Some(c.continuation_token),
-            Item::Computed(_) => computed = true,
-        }
-    }
-    Ok((ids, next, computed))
-}
-
 /// Pages follow the continuation token to the end; every id is `<apiId>/<deploymentId>` and
 /// Read takes it back with no inputs (as `pulumi do read` sends it); `limit` bounds a page.
 #[tokio::test]

@@ -8,12 +8,14 @@
 //! - [`api_following`]: `redeployOnApiChange`, refresh warnings and the fingerprint's parts.
 //! - [`functions`]: getDeployment, getDeployments, getStage, getApiFingerprint (Invoke).
 //! - [`listing`]: the List RPC's pages, limit, query rules.
+//! - [`regions`]: `region` on the resource, the functions and the listing; state from before it.
 
 mod api_following;
 mod faults;
 mod functions;
 mod lifecycle;
 mod listing;
+mod regions;
 
 use integration_tests::emulator::faults::{FaultKind, FaultRule};
 use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Settings};
@@ -152,4 +154,60 @@ async fn add_route(url: &str, api: &str, key: &str) -> String {
         .route_id()
         .unwrap()
         .to_string()
+}
+
+fn diff_req(id: &str, olds: &Option<prost_types::Struct>, old_inputs: &Value, news: &Value) -> rpc::DiffRequest {
+    rpc::DiffRequest {
+        id: id.to_string(),
+        urn: URN.into(),
+        olds: olds.clone(),
+        news: Some(to_struct(news.clone())),
+        old_inputs: Some(to_struct(old_inputs.clone())),
+        ..Default::default()
+    }
+}
+
+async fn invoke(rpc: &mut ResourceProviderClient<Channel>, tok: &str, args: Value) -> Result<rpc::InvokeResponse, tonic::Status> {
+    rpc.invoke(rpc::InvokeRequest {
+        tok: format!("aws-apigatewayv2:index:{tok}"),
+        args: Some(to_struct(args)),
+        ..Default::default()
+    })
+    .await
+    .map(|r| r.into_inner())
+}
+
+async fn result(rpc: &mut ResourceProviderClient<Channel>, tok: &str, args: Value) -> Value {
+    let resp = invoke(rpc, tok, args).await.unwrap_or_else(|e| panic!("{tok}: {e}"));
+    assert!(resp.failures.is_empty(), "{tok}: {:?}", resp.failures);
+    from_struct(&resp.r#return.expect("a result"))
+}
+
+/// One List call: the ids it streamed and the continuation token it ended with.
+async fn list(
+    rpc: &mut ResourceProviderClient<Channel>,
+    query: Value,
+    limit: i64,
+    token: &str,
+) -> Result<(Vec<String>, Option<String>, bool), tonic::Status> {
+    use rpc::list_response::Response as Item;
+    let mut stream = rpc
+        .list(rpc::ListRequest {
+            token: "aws-apigatewayv2:index:Deployment".into(),
+            query: Some(to_struct(query)),
+            limit,
+            page_size: 0,
+            continuation_token: token.into(),
+        })
+        .await?
+        .into_inner();
+    let (mut ids, mut next, mut computed) = (vec![], None, false);
+    while let Some(msg) = stream.message().await? {
+        match msg.response.expect("a response") {
+            Item::Result(r) => ids.push(r.id),
+            Item::Continuation(c) => next = Some(c.continuation_token),
+            Item::Computed(_) => computed = true,
+        }
+    }
+    Ok((ids, next, computed))
 }
