@@ -24,12 +24,13 @@ export SDK_PYTHON := $(SDK_VENV)/bin/python
 # The venv's Python runs moto's DynamoDB server for the quotaTable tests.
 export TEST_PYTHON := $(VENV)/bin/python
 
-## The previous release's plugin archive, built from its commit, for the upgrade test.
-PREV_VERSION := 0.1.0
-PREV_COMMIT := 73f3aced9b85b7c85cb3cb3aecefe14f41d3013a
+## The previous releases' plugin archives, built from their commits, for the upgrade tests
+## (version=commit; the tests read PREV_RELEASE_ARCHIVES as version=archive pairs).
+PREV_RELEASES := 0.1.0=73f3aced9b85b7c85cb3cb3aecefe14f41d3013a 0.2.0=dbdbb03d9d21010682f8191f69e0c2cf56fedb26
 PREV_DIR := $(CURDIR)/target/prev-release
-PREV_ARCHIVE := $(PREV_DIR)/pulumi-resource-aws-apigatewayv2-v$(PREV_VERSION)-linux-amd64.tar.gz
-export PREV_RELEASE_ARCHIVE := $(PREV_ARCHIVE)
+prev_version = $(firstword $(subst =, ,$(1)))
+prev_archive = $(PREV_DIR)/$(1)/pulumi-resource-aws-apigatewayv2-v$(1)-linux-amd64.tar.gz
+export PREV_RELEASE_ARCHIVES := $(foreach r,$(PREV_RELEASES),$(call prev_version,$(r))=$(call prev_archive,$(call prev_version,$(r))))
 
 ## The RPC test that `test-rust` runs on its own (see there).
 ALONE_RPC_TEST := faults::thirty_creates_meet_no_throttling
@@ -125,13 +126,8 @@ test-rust: build venv
 test-conformance: build venv
 	cd tests/conformance && $(VENV)/bin/python -m pytest -q
 
-prev-release: $(PREV_ARCHIVE)
-$(PREV_ARCHIVE):
-	rm -rf $(PREV_DIR)/src && mkdir -p $(PREV_DIR)/src
-	@git cat-file -e $(PREV_COMMIT)^{commit} 2>/dev/null || { echo "prev-release: commit $(PREV_COMMIT) is not in this clone (shallow?); the upgrade test will report itself skipped"; exit 0; }; \
-	git archive $(PREV_COMMIT) | tar -x -C $(PREV_DIR)/src && \
-	(cd $(PREV_DIR)/src && CARGO_TARGET_DIR=$(PREV_DIR)/target cargo build --quiet -p pulumi-resource-aws-apigatewayv2) && \
-	$(PREV_DIR)/src/scripts/package.sh $(PREV_DIR)/target/debug/pulumi-resource-aws-apigatewayv2 $(PREV_DIR) $(PREV_VERSION) >/dev/null
+prev-release:
+	@for r in $(PREV_RELEASES); do scripts/prev-release.sh "$${r%%=*}" "$${r#*=}" "$(PREV_DIR)"; done
 
 test-e2e: build tools test-sdks prev-release
 	cargo test -p integration-tests --test e2e_pulumi --test e2e_projects --test e2e_config -- --test-threads 2

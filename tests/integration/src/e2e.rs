@@ -3,7 +3,7 @@
 //! gRPC log kept under target/e2e-artifacts/<test>/ for post-mortems; [`Target`], where a test's
 //! deployments live (a fresh emulator, or a real account with `E2E_REAL_AWS=1`).
 
-use crate::{Fixture, client, fast_settings, fixture, start_emulator};
+use crate::{Fixture, client, client_in, fast_settings, fixture, start_emulator};
 use apigatewayv2_emulator::{DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, RunningEmulator};
 use aws_sdk_apigatewayv2::Client;
 use std::future::Future;
@@ -269,6 +269,15 @@ pub struct Target {
     pub env: Vec<(String, String)>,
     pub endpoint: Option<String>,
     pub fixture: Fixture,
+    /// APIs made in other regions ([`Target::in_other_region`]), deleted with the target.
+    others: std::sync::Mutex<Vec<(Client, String)>>,
+}
+
+/// A region beside the provider's, with a client that signs for it and a fixture there.
+pub struct OtherRegion {
+    pub region: String,
+    pub client: Client,
+    pub fixture: Fixture,
 }
 
 impl Target {
@@ -288,6 +297,7 @@ impl Target {
                 env: vec![],
                 endpoint: None,
                 fixture,
+                others: Default::default(),
             };
         }
         let em = rt.block_on(start_emulator(fast_settings()));
@@ -305,7 +315,36 @@ impl Target {
             client,
             env,
             fixture,
+            others: Default::default(),
         }
+    }
+
+    /// A fixture API in a second region: `E2E_SECOND_REGION` (default us-west-2) on a real
+    /// account, eu-west-1 on the emulator (which keeps each region's APIs apart, as AWS does).
+    pub fn in_other_region(&self, name: &str) -> OtherRegion {
+        let (region, client) = match &self.em {
+            Some(em) => ("eu-west-1".to_string(), client_in(&em.url, "eu-west-1")),
+            None => {
+                let region = std::env::var("E2E_SECOND_REGION").unwrap_or_else(|_| "us-west-2".into());
+                let conf = self.call(
+                    aws_config::defaults(aws_config::BehaviorVersion::latest())
+                        .region(aws_config::Region::new(region.clone()))
+                        .load(),
+                );
+                (region, Client::new(&conf))
+            }
+        };
+        let fixture = self.call(fixture(&client, &format!("pulumi-e2e-{name}")));
+        self.others.lock().unwrap().push((client.clone(), fixture.api_id.clone()));
+        OtherRegion { region, client, fixture }
+    }
+
+    /// Deployment ids of an API, through `client` (which picks the region).
+    pub fn ids_of(&self, client: &Client, api_id: &str) -> Vec<String> {
+        self.call(async {
+            let page = client.get_deployments().api_id(api_id).send().await.expect("GetDeployments");
+            page.items().iter().filter_map(|d| d.deployment_id().map(str::to_string)).collect()
+        })
     }
 
     pub fn call<F: Future>(&self, f: F) -> F::Output {
@@ -397,8 +436,11 @@ impl Target {
 impl Drop for Target {
     fn drop(&mut self) {
         if self.em.is_none() {
-            let (client, api) = (self.client.clone(), self.fixture.api_id.clone());
-            let _ = self.rt.block_on(async move { client.delete_api().api_id(api).send().await });
+            let mut apis = vec![(self.client.clone(), self.fixture.api_id.clone())];
+            apis.extend(self.others.lock().map(|o| o.clone()).unwrap_or_default());
+            for (client, api) in apis {
+                let _ = self.rt.block_on(async move { client.delete_api().api_id(api).send().await });
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 use integration_tests::e2e::{Project, Target, all_text_under, pack_plugin};
 use integration_tests::process::{children, kill_provider, kill9, process_ended, provider_pids};
 use integration_tests::*;
+use serde_json::json;
 
 /// A YAML program with one Deployment whose properties are `props` (YAML, indented 6).
 fn program(props: &str) -> String {
@@ -518,7 +519,7 @@ fn routes_changed_out_of_band_redeploy() {
     if let Some(routes) = served_routes(&t) {
         assert_eq!(
             routes,
-            serde_json::json!(["GET /hello", "GET /users"]),
+            json!(["GET /hello", "GET /users"]),
             "{}",
             t.em.as_ref().unwrap().emulator.serving(&t.fixture.api_id, "prod")
         );
@@ -577,42 +578,216 @@ fn auto_deploy_stage_refused() {
     assert_eq!(before, ours(), "nothing was created");
 }
 
-/// A stack deployed with the previous release's plugin (state without the fingerprint) shows no
-/// change when upgraded; turning redeployOnApiChange on then is an update, never a replacement.
+/// The state of the stack's one Deployment (its id, inputs and outputs).
+fn deployment_state(p: &Project) -> serde_json::Value {
+    let state: serde_json::Value = serde_json::from_str(&p.export()).unwrap();
+    let mut found = state["deployment"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "aws-apigatewayv2:index:Deployment")
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(found.len(), 1, "one Deployment in the state");
+    found.remove(0)
+}
+
+/// The previous releases' archives (`make prev-release`), as `version=path` pairs.
+fn previous_releases() -> Vec<(String, String)> {
+    let pairs = std::env::var("PREV_RELEASE_ARCHIVES").unwrap_or_default();
+    pairs
+        .split_whitespace()
+        .filter_map(|p| p.split_once('='))
+        .map(|(v, a)| (v.to_string(), a.to_string()))
+        .collect()
+}
+
+/// A stack deployed with each previous release's plugin (0.1.0: no fingerprint; both: no
+/// `region`) shows no change when upgraded, and none after a refresh records the region; from
+/// 0.1.0, turning redeployOnApiChange on then is an update, never a replacement.
 #[test]
-fn upgrade_from_previous_release() {
-    let old_archive = std::env::var("PREV_RELEASE_ARCHIVE").unwrap_or_default();
-    if !std::path::Path::new(&old_archive).exists() {
-        eprintln!("skipped: no previous release archive at {old_archive:?} (`make prev-release` builds it from its commit)");
+fn upgrade_from_previous_releases() {
+    let releases = previous_releases();
+    if releases.is_empty() {
+        eprintln!("skipped: PREV_RELEASE_ARCHIVES names no previous release (`make prev-release` builds them from their commits)");
         return;
     }
-    let t = Target::new("upgrade");
     let version = env!("CARGO_PKG_VERSION");
     let new_archive = pack_plugin("upgrade-dist");
+    for (old_version, old_archive) in releases {
+        if !std::path::Path::new(&old_archive).exists() {
+            eprintln!("skipped {old_version}: no archive at {old_archive:?} (`make prev-release` builds it from its commit)");
+            continue;
+        }
+        let name = format!("upgrade-{old_version}");
+        let t = Target::new(&name);
+        let p = t.configure(Project::without_provider_on_path(&name, &program(RELEASED), &t.env_refs()));
+        p.ok(&[
+            "plugin",
+            "install",
+            "resource",
+            "aws-apigatewayv2",
+            &old_version,
+            "--file",
+            &old_archive,
+        ]);
+        p.ok(&["up", "--yes"]);
+        let id = p.outputs()["id"].as_str().unwrap().to_string();
+        let before = deployment_state(&p);
+        assert!(
+            before["inputs"].get("region").is_none() && before["outputs"].get("region").is_none(),
+            "{old_version} records no region: {before}"
+        );
 
-    let p = t.configure(Project::without_provider_on_path("upgrade", &program(RELEASED), &t.env_refs()));
-    p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", "0.1.0", "--file", &old_archive]);
+        p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", version, "--file", &new_archive]);
+        let up = p.ok(&["up", "--yes", "--expect-no-changes"]);
+        assert!(up.stdout.contains("unchanged"), "{old_version}: {}", up.stdout);
+        let log = std::fs::read_to_string(p.artifacts.join("grpc.log")).unwrap_or_default();
+        assert!(log.contains(&format!("\"version\":\"{version}\"")), "the engine now runs {version}");
+        p.ok(&["refresh", "--yes"]);
+        assert_eq!(
+            deployment_state(&p)["outputs"]["region"],
+            json!("us-east-1"),
+            "refresh records the region"
+        );
+        p.ok(&["preview", "--expect-no-changes"]);
+        assert_eq!(p.outputs()["id"], id.as_str());
+
+        if old_version != "0.1.0" {
+            continue;
+        }
+        assert!(!p.export().contains("apiFingerprint"), "0.1.0 records no fingerprint");
+        p.write_program(&program(&format!("{RELEASED}\n      redeployOnApiChange: true")));
+        add_route(&t, "GET /users");
+        let preview = p.ok(&["preview", "--diff"]);
+        assert!(
+            preview.stdout.contains("~ aws-apigatewayv2:index:Deployment: (update)"),
+            "{}",
+            preview.stdout
+        );
+        assert!(!preview.stdout.contains("replace"), "{}", preview.stdout);
+        assert!(preview.text().contains("has no recorded API fingerprint"), "{}", preview.text());
+        p.ok(&["up", "--yes"]);
+        assert_eq!(p.outputs()["id"], id.as_str(), "never a silent replacement");
+    }
+}
+
+/// Deployments in two regions from one provider: one takes the provider's region, one sets its
+/// own; each is made in its region, an import id with `@region` adopts one made outside, a
+/// change of the provider's region plans the replacement of only the deployment that took it
+/// (naming `region`), and destroy removes both.
+#[test]
+fn deployments_in_two_regions() {
+    let t = Target::new("regions");
+    let other = t.in_other_region("regions-west");
+    let program = format!(
+        r#"name: e2e
+runtime: yaml
+config:
+  apiId:
+    type: string
+  otherApiId:
+    type: string
+resources:
+  home:
+    type: aws-apigatewayv2:Deployment
+    properties:
+      apiId: ${{apiId}}
+  away:
+    type: aws-apigatewayv2:Deployment
+    properties:
+      apiId: ${{otherApiId}}
+      region: {region}
+outputs:
+  homeId: ${{home.id}}
+  homeRegion: ${{home.region}}
+  awayId: ${{away.id}}
+  awayRegion: ${{away.region}}
+"#,
+        region = other.region
+    );
+    let p = t.project("regions", &program);
+    p.config("otherApiId", &other.fixture.api_id);
     p.ok(&["up", "--yes"]);
-    let id = p.outputs()["id"].as_str().unwrap().to_string();
-    assert!(!p.export().contains("apiFingerprint"), "0.1.0 records no fingerprint");
+    let out = p.outputs();
+    let home_region = out["homeRegion"].as_str().unwrap().to_string();
+    assert_eq!(out["awayRegion"], json!(other.region));
+    assert_eq!(t.ids(), vec![out["homeId"].as_str().unwrap().to_string()]);
+    assert_eq!(
+        t.ids_of(&other.client, &other.fixture.api_id),
+        vec![out["awayId"].as_str().unwrap().to_string()]
+    );
 
-    p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", version, "--file", &new_archive]);
-    let up = p.ok(&["up", "--yes", "--expect-no-changes"]);
-    assert!(up.stdout.contains("unchanged"), "{}", up.stdout);
-    assert_eq!(p.outputs()["id"], id.as_str());
+    let outside = t.call(async {
+        other
+            .client
+            .create_deployment()
+            .api_id(&other.fixture.api_id)
+            .description("made outside")
+            .send()
+            .await
+            .unwrap()
+            .deployment_id()
+            .unwrap()
+            .to_string()
+    });
+    let import_id = format!("{}/{outside}@{}", other.fixture.api_id, other.region);
+    p.ok(&["import", "aws-apigatewayv2:index:Deployment", "adopted", &import_id, "--yes"]);
+    let state: serde_json::Value = serde_json::from_str(&p.export()).unwrap();
+    let adopted = state["deployment"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["urn"].as_str().is_some_and(|u| u.ends_with("::adopted")))
+        .expect("the import is in the state")
+        .clone();
+    assert_eq!(adopted["id"], json!(outside));
+    assert_eq!(adopted["inputs"]["region"], json!(other.region), "{adopted}");
+    // Imports are protected; it stays outside the program's stack from here on.
+    p.ok(&[
+        "state",
+        "delete",
+        "urn:pulumi:dev::e2e::aws-apigatewayv2:index:Deployment::adopted",
+        "--yes",
+        "--force",
+    ]);
 
-    p.write_program(&program(&format!("{RELEASED}\n      redeployOnApiChange: true")));
-    add_route(&t, "GET /users");
-    let preview = p.ok(&["preview", "--diff"]);
-    assert!(
-        preview.stdout.contains("~ aws-apigatewayv2:index:Deployment: (update)"),
+    let new_region = if home_region == other.region {
+        "us-west-1"
+    } else {
+        other.region.as_str()
+    };
+    p.config("aws-apigatewayv2:region", new_region);
+    let preview = p.ok(&["preview", "--diff", "--json"]);
+    let steps: serde_json::Value = serde_json::from_str(&preview.stdout).unwrap();
+    let replaced: Vec<(String, Vec<String>)> = steps["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["op"] == "replace")
+        .map(|s| {
+            let reasons = s["diffReasons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| r.as_str().unwrap().to_string());
+            (
+                s["urn"].as_str().unwrap().rsplit("::").next().unwrap().to_string(),
+                reasons.collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        replaced,
+        vec![("home".to_string(), vec!["region".to_string()])],
         "{}",
         preview.stdout
     );
-    assert!(!preview.stdout.contains("replace"), "{}", preview.stdout);
-    assert!(preview.text().contains("has no recorded API fingerprint"), "{}", preview.text());
-    p.ok(&["up", "--yes"]);
-    assert_eq!(p.outputs()["id"], id.as_str(), "never a silent replacement");
+    p.config("aws-apigatewayv2:region", &home_region);
+
+    p.ok(&["destroy", "--yes"]);
+    assert!(t.ids().is_empty());
+    assert_eq!(t.ids_of(&other.client, &other.fixture.api_id), vec![outside]);
 }
 
 /// No credentials anywhere in the chain fail `pulumi preview` at Configure with the ways to
@@ -708,7 +883,7 @@ outputs:
         out["live"], out["recorded"],
         "getApiFingerprint matches the recorded fingerprint: {out}"
     );
-    assert_eq!(out["status"], serde_json::json!("DEPLOYED"), "{out}");
+    assert_eq!(out["status"], json!("DEPLOYED"), "{out}");
 
     // --package names the plugin binary: `pulumi do` would otherwise look the package up in the
     // Pulumi registry, which this machine cannot reach.
@@ -835,11 +1010,7 @@ fn replacement_trigger_replaces_in_the_safe_order() {
         serde_json::Value::Null,
         "the same trigger replaces nothing: {r}"
     );
-    assert_eq!(
-        r["replacePlan"]["replace"],
-        serde_json::json!(1),
-        "a new trigger plans one replacement: {r}"
-    );
+    assert_eq!(r["replacePlan"]["replace"], json!(1), "a new trigger plans one replacement: {r}");
     let (first, second) = (r["first"].as_str().unwrap(), r["second"].as_str().unwrap());
     assert_ne!(first, second, "{r}");
     assert_eq!(t.stage_deployment().as_deref(), Some(second), "the stage serves the new deployment");
