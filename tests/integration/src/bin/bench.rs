@@ -93,13 +93,20 @@ async fn at_aws_quota(scale: f64, name: &str) -> (emulator::RunningEmulator, Fix
     (em, f)
 }
 
-/// `n` parallel Creates; returns (wall time, failures).
-async fn creates(c: &ResourceProviderClient<tonic::transport::Channel>, api: &str, n: usize) -> (Duration, usize) {
+/// `n` deployments of `api`, each with its own description.
+fn copies(api: &str, n: usize) -> Vec<Value> {
+    (0..n).map(|i| json!({"apiId": api, "description": format!("bench {i}")})).collect()
+}
+
+/// One Create per input, all in parallel; returns (wall time, failures).
+async fn creates(c: &ResourceProviderClient<tonic::transport::Channel>, inputs: Vec<Value>) -> (Duration, usize) {
     let t0 = Instant::now();
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
+    let tasks: Vec<_> = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, props)| {
             let mut c = c.clone();
-            let props = to_struct(json!({"apiId": api, "description": format!("bench {i}")}));
+            let props = to_struct(props);
             tokio::spawn(async move {
                 c.create(rpc::CreateRequest {
                     urn: format!("urn:pulumi:b::b::aws-apigatewayv2:index:Deployment::d{i}"),
@@ -341,7 +348,7 @@ fn main() {
             format!("{idle:.1} MiB ({anon:.1} heap and stacks, {file:.1} mapped binary and libraries)"),
             Some(idle <= 12.0),
         );
-        let (_, failed) = rt.block_on(creates(&c, &f.api_id, 100));
+        let (_, failed) = rt.block_on(creates(&c, copies(&f.api_id, 100)));
         let peak = kib(proc_.child.id(), "VmHWM:") / 1024.0;
         row(
             &mut rows,
@@ -368,7 +375,7 @@ fn main() {
             let (em, f) = rt.block_on(at_aws_quota(scale, "bench-bulk"));
             let cfg = json!({"rateLimiting": limiter, "callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": (interval * 1000.0) as i64});
             let (_p, c) = rt.block_on(configured(&em.url, cfg));
-            let (took, failed) = rt.block_on(creates(&c, &f.api_id, n));
+            let (took, failed) = rt.block_on(creates(&c, copies(&f.api_id, n)));
             let ratio = took.as_secs_f64() / floor;
             let throttled = em.emulator.count_status(429);
             row(
@@ -460,7 +467,7 @@ fn main() {
                     .iter()
                     .map(|(_, c)| {
                         let (c, api) = (c.clone(), f.api_id.clone());
-                        tokio::spawn(async move { creates(&c, &api, each).await })
+                        tokio::spawn(async move { creates(&c, copies(&api, each)).await })
                     })
                     .collect();
                 let mut out = vec![];
@@ -490,6 +497,54 @@ fn main() {
                 table.then_some(ratio <= 1.10 && throttled == 0 && failed == 0),
             );
         }
+    }
+    // 8. Regions deploy in parallel: quotas are per account and region, and so is the pacing.
+    // 10 Creates in each of 3 regions from one provider, against the floor of 10 in one region.
+    if run(8) {
+        let n = 10;
+        let floor = n as f64 * interval;
+        let regions = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+        let em = rt.block_on(start_emulator(emulator::Settings {
+            time_scale: scale,
+            ..emulator::Settings::default()
+        }));
+        let apis: Vec<String> = regions
+            .iter()
+            .map(|r| {
+                rt.block_on(fixture(&integration_tests::client_in(&em.url, r), "bench-regions"))
+                    .api_id
+            })
+            .collect();
+        let cfg = json!({"callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": (interval * 1000.0) as i64});
+        let (_p, c) = rt.block_on(configured(&em.url, cfg));
+        let inputs: Vec<Value> = apis
+            .iter()
+            .zip(regions)
+            .flat_map(|(api, region)| {
+                copies(api, n).into_iter().map(move |mut v| {
+                    v["region"] = json!(region);
+                    v
+                })
+            })
+            .collect();
+        let (took, failed) = rt.block_on(creates(&c, inputs));
+        let ratio = took.as_secs_f64() / floor;
+        let throttled = em.emulator.count_status(429);
+        let made: Vec<usize> = apis
+            .iter()
+            .zip(regions)
+            .map(|(a, r)| em.emulator.deployment_ids_in(r, a).len())
+            .collect();
+        row(
+            &mut rows,
+            &format!("3 regions x {n} parallel Creates / one-region floor ({n} x {interval} s)"),
+            "<= 1.05, 0 429s",
+            format!(
+                "{ratio:.3} ({:.1} s), {failed} failed, {throttled} 429s, {made:?} made per region",
+                took.as_secs_f64()
+            ),
+            Some(ratio <= 1.05 && throttled == 0 && failed == 0 && made.iter().all(|m| *m == n)),
+        );
     }
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
