@@ -1,6 +1,8 @@
 //! `quotaTable`: provider processes of one account sharing CreateDeployment's quota through a
 //! DynamoDB table (moto's server), against the emulator enforcing AWS's quota per account at a
-//! 0.1 time scale (one CreateDeployment per 500 ms, whoever calls).
+//! 0.1 time scale (one CreateDeployment per 500 ms, whoever calls), or 0.25 (per 1250 ms) where
+//! several processes must never be throttled: the margins are a share of the interval, and the
+//! jitter of four debug-built processes on two cores does not shrink with the time scale.
 
 use integration_tests::dynamo::{Moto, create_quota_table, start_moto};
 use integration_tests::emulator::{DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT, DEFAULT_SECRET_KEY, RunningEmulator, Settings};
@@ -26,18 +28,32 @@ struct Fleet {
     em: RunningEmulator,
     moto: Moto,
     fixture: Fixture,
+    interval_ms: u64,
 }
 
+/// The time scale of the tests that several processes must pass unthrottled.
+const SHARED_SCALE: f64 = 0.25;
+
 async fn fleet() -> Fleet {
+    fleet_at(0.1).await
+}
+
+/// A fleet against AWS's quotas at `scale`.
+async fn fleet_at(scale: f64) -> Fleet {
     let em = start_emulator(Settings {
-        time_scale: 0.1,
+        time_scale: scale,
         ..fast_settings()
     })
     .await;
     let fixture = fixture(&client(&em.url), "shared").await;
     let moto = start_moto();
     create_quota_table(&moto.url, TABLE).await;
-    Fleet { em, moto, fixture }
+    Fleet {
+        em,
+        moto,
+        fixture,
+        interval_ms: (5000.0 * scale) as u64,
+    }
 }
 
 impl Fleet {
@@ -45,7 +61,7 @@ impl Fleet {
         let mut cfg = json!({
             "region": "us-east-1", "accessKey": DEFAULT_ACCESS_KEY, "secretKey": DEFAULT_SECRET_KEY,
             "endpoint": self.em.url, "endpoints": [{"sts": self.em.url, "dynamodb": self.moto.url}],
-            "callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": 500, "maxRetries": 25,
+            "callsPerSecond": 100, "callBurst": 40, "createDeploymentIntervalMs": self.interval_ms, "maxRetries": 25,
         });
         if let Some(t) = table {
             cfg["quotaTable"] = json!(t);
@@ -113,7 +129,7 @@ async fn all_ok(tasks: Vec<tokio::task::JoinHandle<Result<String, tonic::Status>
 /// created and AWS never answers 429.
 #[tokio::test]
 async fn four_processes_share_one_quota() {
-    let f = fleet().await;
+    let f = fleet_at(SHARED_SCALE).await;
     let members = f.members(&["0"; 4]).await;
     let tasks: Vec<_> = members.iter().flat_map(|m| f.creates(m, 8)).collect();
     assert_eq!(all_ok(tasks).await, 32);
@@ -139,7 +155,7 @@ async fn without_the_table_processes_collide() {
 /// without throttling.
 #[tokio::test]
 async fn a_killed_process_leaves_the_others_unblocked() {
-    let f = fleet().await;
+    let f = fleet_at(SHARED_SCALE).await;
     let mut members = f.members(&["0"; 4]).await;
     let mut victim = members.remove(0);
     let doomed = f.creates(&victim, 8);
@@ -161,7 +177,7 @@ async fn a_killed_process_leaves_the_others_unblocked() {
 /// is done and none is throttled, since contended slots follow durations, not clock readings.
 #[tokio::test]
 async fn clocks_a_second_off_are_harmless() {
-    let f = fleet().await;
+    let f = fleet_at(SHARED_SCALE).await;
     let members = f.members(&["1000", "-1000", "0", "0"]).await;
     let tasks: Vec<_> = members.iter().flat_map(|m| f.creates(m, 8)).collect();
     assert_eq!(all_ok(tasks).await, 32);
