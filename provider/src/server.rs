@@ -364,7 +364,8 @@ impl ResourceProvider for Provider {
 
     async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
         let req = request.into_inner();
-        let decl = resource("Check", &req.r#type, &req.urn)?.decl();
+        let res = resource("Check", &req.r#type, &req.urn)?;
+        let decl = res.decl();
         let mut news = check::normalize(decl, req.news);
         // Stored with the inputs, so the region a deployment took from the provider stays its
         // own, and a change of the provider's shows in Diff.
@@ -373,7 +374,15 @@ impl ResourceProvider for Provider {
             lent.fill_struct(decl, news);
         }
         let failures = match check::check(decl, news.as_ref(), &lent) {
-            Ok(_) => vec![],
+            Ok(checked) => {
+                if let Some(news) = news.as_mut() {
+                    let updating = req.olds.as_ref().is_some_and(|o| !o.fields.is_empty());
+                    let aws = self.aws();
+                    let found = res.check(self.ctx(aws.as_ref(), &req.urn), &checked, updating, deadline(0.0)).await;
+                    check::set_checked_inputs(decl, news, &found);
+                }
+                vec![]
+            }
             Err(f) => to_check_failures(f),
         };
         Ok(Response::new(CheckResponse { inputs: news, failures }))

@@ -72,6 +72,17 @@ impl FromProvider {
     }
 }
 
+/// Puts the `checked_input` values a resource's Check found into the inputs Check returns (and
+/// takes out any an earlier Check wrote that ignoreChanges copied back).
+pub fn set_checked_inputs(decl: &ResourceDecl, news: &mut Struct, found: &Props) {
+    let mut lent = Props::default();
+    for field in decl.fields.iter().filter(|f| f.checked_input) {
+        news.fields.remove(field.name);
+        lent.copy_from(field.name, found);
+    }
+    news.fields.extend(props::encode(decl, &lent).fields);
+}
+
 /// Decodes and validates (normalised) program inputs; returns the typed inputs or every failure.
 pub fn check(decl: &ResourceDecl, news: Option<&Struct>, provider: &FromProvider) -> Result<Props, Vec<Failure>> {
     let (props, mut failures) = props::decode(decl, news, Strictness::Inputs);

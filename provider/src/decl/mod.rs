@@ -104,6 +104,10 @@ pub struct Field {
     pub default_int: Option<i64>,
     /// An output that some deployments lack (imported ones, those made by older releases).
     pub optional: bool,
+    /// An output that Check also writes into the inputs with its live value, so the engine shows
+    /// a change of it (item by item) against the recorded output; never set by programs, and
+    /// never compared by the declared Diff rules.
+    pub checked_input: bool,
     /// A rule on the text of a string (or of each string of a list).
     pub format: Option<Format>,
     /// The pulumi-aws config key or property this one stands for, so stacks can move over.
@@ -130,6 +134,7 @@ impl Field {
             default_bool: None,
             default_int: None,
             optional: false,
+            checked_input: false,
             format: None,
             pulumi_aws: None,
             doc,
@@ -184,6 +189,10 @@ impl Field {
     }
     pub const fn optional(mut self) -> Self {
         self.optional = true;
+        self
+    }
+    pub const fn checked_input(mut self) -> Self {
+        self.checked_input = true;
         self
     }
     pub const fn from_provider(mut self) -> Self {
@@ -267,6 +276,11 @@ impl ResourceDecl {
 
     pub fn inputs(&self) -> impl Iterator<Item = &'static Field> {
         self.fields.iter().filter(|f| f.role == Role::Input)
+    }
+
+    /// What the checked inputs hold: the inputs and the `checked_input` outputs.
+    pub fn checked_inputs(&self) -> impl Iterator<Item = &'static Field> {
+        self.fields.iter().filter(|f| f.role == Role::Input || f.checked_input)
     }
 }
 

@@ -172,10 +172,10 @@ impl Props {
         self.secret.extend(other.secret.iter().copied());
     }
 
-    /// Keeps only the input properties of the declaration.
+    /// Keeps only what checked inputs hold: the declaration's inputs and `checked_input` outputs.
     pub fn inputs_only(&self, decl: &ResourceDecl) -> Props {
         let mut out = Props::default();
-        for f in decl.inputs() {
+        for f in decl.checked_inputs() {
             if let Some(slot) = self.values.get(f.name) {
                 out.values.insert(f.name, slot.clone());
                 if self.secret.contains(f.name) {
@@ -513,6 +513,8 @@ fn decode_fields(fields: &'static [Field], s: &Struct, strictness: Strictness, i
         let found = fields.iter().find(|f| f.name == name);
         let field = match found {
             Some(f) if strictness == Strictness::Lenient || f.role == Role::Input => f,
+            // What an earlier Check wrote, copied back by ignoreChanges: Check writes it anew.
+            Some(f) if f.checked_input => continue,
             _ => {
                 // Engine-internal keys (`__defaults`, config `version`) are not the user's.
                 if strictness == Strictness::Inputs && !name.starts_with("__") && !(is_config && name == "version") {

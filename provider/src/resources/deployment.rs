@@ -57,13 +57,17 @@ pub const DEPLOYMENT: ResourceDecl = ResourceDecl {
         Field::new(CREATED_DATE, Kind::String, Role::Output, "When the deployment was created (ISO-8601)."),
         Field::new(DEPLOYMENT_STATUS, Kind::String, Role::Output, "The deployment's status as AWS reports it: PENDING, FAILED or DEPLOYED."),
         Field::new(API_FINGERPRINT, Kind::String, Role::Output, "The fingerprint (`v1:` and a SHA-256) of the API configuration this deployment was created from. Recorded at creation only; absent for imported deployments and for those created before version 0.2.0.")
-            .optional(),
+            .optional()
+            .checked_input(),
         Field::new(API_FINGERPRINT_PARTS, Kind::StringMap, Role::Output, "Per item of the fingerprinted configuration (for example `route GET /users`, `integration 4f2a1bc`), short hashes of its fields, so changes can be named.")
-            .optional(),
+            .optional()
+            .checked_input(),
     ],
 };
 
-/// What the program sets.
+/// What the program sets, and (with redeployOnApiChange, from Check on) the fingerprint of the
+/// API's configuration as Check found it: the engine shows it against the recorded one, so a
+/// preview names each route or integration added, removed or changed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeploymentInputs {
     pub api_id: Option<String>,
@@ -72,6 +76,7 @@ pub struct DeploymentInputs {
     pub stage_name: Option<String>,
     pub region: Option<String>,
     pub redeploy_on_api_change: Option<bool>,
+    pub live: Recorded,
 }
 
 impl DeploymentInputs {
@@ -89,6 +94,7 @@ impl FromProps for DeploymentInputs {
             stage_name: p.str(STAGE_NAME).map(str::to_string),
             region: p.str(REGION).map(str::to_string),
             redeploy_on_api_change: p.bool(REDEPLOY_ON_API_CHANGE),
+            live: Recorded::from_props(p),
         }
     }
 }
@@ -102,8 +108,9 @@ impl IntoProps for DeploymentInputs {
             stage_name,
             region,
             redeploy_on_api_change,
+            live,
         } = self;
-        let mut p = Props::default();
+        let mut p = live.into_props();
         p.set_opt(API_ID, api_id.map(Val::Str));
         p.set_opt(DESCRIPTION, description.map(Val::Str));
         p.set_opt(TRIGGERS, triggers.map(Val::Map));
@@ -119,6 +126,25 @@ impl IntoProps for DeploymentInputs {
 pub struct Recorded {
     pub digest: Option<String>,
     pub parts: Option<BTreeMap<String, String>>,
+}
+
+impl FromProps for Recorded {
+    fn from_props(p: &Props) -> Self {
+        Self {
+            digest: p.str(API_FINGERPRINT).map(str::to_string),
+            parts: p.map(API_FINGERPRINT_PARTS).cloned(),
+        }
+    }
+}
+
+impl IntoProps for Recorded {
+    fn into_props(self) -> Props {
+        let Self { digest, parts } = self;
+        let mut p = Props::default();
+        p.set_opt(API_FINGERPRINT, digest.map(Val::Str));
+        p.set_opt(API_FINGERPRINT_PARTS, parts.map(Val::Map));
+        p
+    }
 }
 
 impl Recorded {
@@ -149,6 +175,8 @@ pub struct DeploymentOutputs {
 impl DeploymentOutputs {
     /// The outputs of `inputs` as AWS reports deployment `d` of `api_id`.
     fn reported(mut inputs: DeploymentInputs, at: &Located, d: &deployments::Deployment, fingerprint: Recorded) -> Self {
+        // In the outputs these names hold the fingerprint recorded at creation.
+        inputs.live = Recorded::default();
         inputs.api_id = Some(at.api_id.clone());
         inputs.region = Some(at.region.clone());
         inputs.description = d.description.clone();
@@ -165,14 +193,14 @@ impl DeploymentOutputs {
 impl FromProps for DeploymentOutputs {
     fn from_props(p: &Props) -> Self {
         Self {
-            inputs: DeploymentInputs::from_props(p),
+            inputs: DeploymentInputs {
+                live: Recorded::default(),
+                ..DeploymentInputs::from_props(p)
+            },
             auto_deployed: p.bool(AUTO_DEPLOYED),
             created_date: p.str(CREATED_DATE).map(str::to_string),
             deployment_status: p.str(DEPLOYMENT_STATUS).map(str::to_string),
-            fingerprint: Recorded {
-                digest: p.str(API_FINGERPRINT).map(str::to_string),
-                parts: p.map(API_FINGERPRINT_PARTS).cloned(),
-            },
+            fingerprint: Recorded::from_props(p),
         }
     }
 }
@@ -184,14 +212,20 @@ impl IntoProps for DeploymentOutputs {
             auto_deployed,
             created_date,
             deployment_status,
-            fingerprint: Recorded { digest, parts },
+            fingerprint,
         } = self;
-        let mut p = inputs.into_props();
+        let mut p = DeploymentInputs {
+            live: Recorded::default(),
+            ..inputs
+        }
+        .into_props();
         p.set_opt(AUTO_DEPLOYED, auto_deployed.map(Val::Bool));
         p.set_opt(CREATED_DATE, created_date.map(Val::Str));
         p.set_opt(DEPLOYMENT_STATUS, deployment_status.map(Val::Str));
-        p.set_opt(API_FINGERPRINT, digest.map(Val::Str));
-        p.set_opt(API_FINGERPRINT_PARTS, parts.map(Val::Map));
+        let recorded = fingerprint.into_props();
+        for name in [API_FINGERPRINT, API_FINGERPRINT_PARTS] {
+            p.copy_from(name, &recorded);
+        }
         p
     }
 }
@@ -403,6 +437,37 @@ impl Resource for Deployment {
         }
     }
 
+    /// With redeployOnApiChange, a deployment being updated gets the live fingerprint of its API
+    /// into its checked inputs: the engine then shows each item changed since the recorded one
+    /// (`+ route POST /b`), and Diff compares the two without reading the API again. A read that
+    /// fails leaves it out; Diff then reads, and names the failure. When Diff plans a
+    /// replacement the engine checks the inputs again without the old ones, and what it shows
+    /// comes from that second Check: it gets the first one's read (nothing the deployment
+    /// depends on runs in between). A deployment being created reads nothing here.
+    async fn check(&self, ctx: Ctx<'_>, mut news: DeploymentInputs, updating: bool, deadline: Instant) -> DeploymentInputs {
+        news.live = Recorded::default();
+        if !news.redeploys() || ctx.aws.is_none() {
+            return news;
+        }
+        if !updating {
+            if let Some(live) = checked_reads::take(ctx.urn) {
+                news.live = live;
+            }
+            return news;
+        }
+        let (Some(api_id), Ok(aws)) = (news.api_id.clone(), ctx.aws("Check", news.region.as_deref())) else {
+            return news;
+        };
+        match aws.api_configs.read(&api_id, deadline).await {
+            Ok(config) => {
+                news.live = Recorded::of(config.fingerprint());
+                checked_reads::keep(ctx.urn, &news.live);
+            }
+            Err(e) => tracing::info!(api_id, "Check could not read the API's configuration ({e}); Diff reads it"),
+        }
+        news
+    }
+
     /// The recorded fingerprint is kept as it was (never replaced by the live one); when the API
     /// moved on since, the user is warned.
     async fn read(
@@ -428,6 +493,7 @@ impl Resource for Deployment {
             api_id: Some(at.api_id.clone()),
             description: d.description.clone(),
             region: Some(at.region.clone()),
+            live: Recorded::default(),
             ..old_inputs
         };
         let outputs = DeploymentOutputs::reported(inputs.clone(), &at, &d, old_outputs.fingerprint);
@@ -568,22 +634,29 @@ impl Resource for Deployment {
         };
         let (at, aws) = locate(ctx, "Diff", id, &old_outputs, &old_inputs)?;
         let (api_id, id) = (&at.api_id, &at.id);
-        let live = aws
-            .api_configs
-            .read(api_id, deadline)
-            .await
-            .map_err(|e| {
-                Error::aws(
-                    what(
-                        "Diff (redeployOnApiChange) could not read the API's configuration; without it the provider cannot tell whether the deployment is current. Reading the routes, integrations and authorizers",
-                        &aws,
-                        api_id,
-                        Some(id),
-                    ),
-                    &e,
-                )
-            })?
-            .fingerprint();
+        let live = match news.live {
+            // Check read it moments ago.
+            Recorded {
+                digest: Some(digest),
+                parts: Some(parts),
+            } => fingerprint::Fingerprint { digest, parts },
+            _ => aws
+                .api_configs
+                .read(api_id, deadline)
+                .await
+                .map_err(|e| {
+                    Error::aws(
+                        what(
+                            "Diff (redeployOnApiChange) could not read the API's configuration; without it the provider cannot tell whether the deployment is current. Reading the routes, integrations and authorizers",
+                            &aws,
+                            api_id,
+                            Some(id),
+                        ),
+                        &e,
+                    )
+                })?
+                .fingerprint(),
+        };
         if live.digest == digest {
             return Ok(result);
         }
@@ -607,6 +680,35 @@ impl Resource for Deployment {
             })
             .collect();
         Ok(result)
+    }
+}
+
+/// The live fingerprint Check of a deployment being updated read, kept for the engine's second
+/// Check of that deployment when Diff plans its replacement (the engine sends that one without
+/// the old inputs). Taken once; an entry nobody takes soon is dropped.
+mod checked_reads {
+    use super::Recorded;
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+
+    /// The second Check follows the first one's Diff at once; a minute is ample.
+    const KEPT_FOR: Duration = Duration::from_secs(60);
+
+    fn reads() -> &'static Mutex<HashMap<String, (Instant, Recorded)>> {
+        static READS: OnceLock<Mutex<HashMap<String, (Instant, Recorded)>>> = OnceLock::new();
+        READS.get_or_init(Default::default)
+    }
+
+    pub fn keep(urn: &str, live: &Recorded) {
+        let mut reads = reads().lock().unwrap_or_else(|p| p.into_inner());
+        reads.retain(|_, (at, _)| at.elapsed() < KEPT_FOR);
+        reads.insert(urn.to_string(), (Instant::now(), live.clone()));
+    }
+
+    pub fn take(urn: &str) -> Option<Recorded> {
+        let mut reads = reads().lock().unwrap_or_else(|p| p.into_inner());
+        reads.remove(urn).filter(|(at, _)| at.elapsed() < KEPT_FOR).map(|(_, live)| live)
     }
 }
 
@@ -744,6 +846,7 @@ mod tests {
                 stage_name: Some("prod".into()),
                 region: Some("eu-west-1".into()),
                 redeploy_on_api_change: Some(true),
+                live: Recorded::default(),
             },
             auto_deployed: Some(false),
             created_date: Some("2026-01-01T00:00:00Z".into()),
@@ -771,6 +874,27 @@ mod tests {
         }
         let encoded = props::encode(&DEPLOYMENT, &props);
         assert_eq!(props::decode(&DEPLOYMENT, Some(&encoded), Strictness::Lenient).0, props);
+    }
+
+    /// In checked inputs the fingerprint names are the live one (Check's); in outputs, the one
+    /// recorded at creation: each decodes to its own place and never leaks into the other.
+    #[test]
+    fn live_and_recorded_fingerprints_stay_apart() {
+        let live = Recorded {
+            digest: Some("v1:live".into()),
+            parts: Some(BTreeMap::from([("route POST /b".to_string(), "x=1".to_string())])),
+        };
+        let inputs = DeploymentInputs {
+            live: live.clone(),
+            ..full_outputs().inputs
+        };
+        assert_eq!(DeploymentInputs::from_props(&inputs.clone().into_props()).live, live);
+        let outputs = DeploymentOutputs { inputs, ..full_outputs() };
+        let props = outputs.into_props();
+        assert_eq!(props.str(API_FINGERPRINT), Some("v1:ab"), "the outputs hold the recorded one");
+        let decoded = DeploymentOutputs::from_props(&props);
+        assert_eq!(decoded.inputs.live, Recorded::default());
+        assert_eq!(decoded.fingerprint, full_outputs().fingerprint);
     }
 
     /// State of 0.1.0 (no fingerprint, no redeployOnApiChange) decodes with those absent.

@@ -114,6 +114,12 @@ pub trait Resource: Send + Sync + 'static {
     type Inputs: PropsCodec;
     type Outputs: PropsCodec;
 
+    /// Check's part beyond the declared rules: inputs only AWS can give (the live values of the
+    /// `checked_input` outputs), for a resource being created or (`updating`) one that exists.
+    fn check(&self, _ctx: Ctx<'_>, news: Self::Inputs, _updating: bool, _deadline: Instant) -> impl Future<Output = Self::Inputs> + Send {
+        async move { news }
+    }
+
     fn create(
         &self,
         ctx: Ctx<'_>,
@@ -179,6 +185,7 @@ pub type ReadProps = ReadResult<Props, Props>;
 /// A resource with its types erased to [`Props`], as the registry holds it.
 pub trait Registered: Send + Sync {
     fn decl(&self) -> &'static ResourceDecl;
+    fn check<'a>(&'a self, ctx: Ctx<'a>, news: &'a Props, updating: bool, deadline: Instant) -> BoxFuture<'a, Props>;
     fn create<'a>(&'a self, ctx: Ctx<'a>, inputs: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Created<Props>, Error>>;
     fn read<'a>(
         &'a self,
@@ -221,6 +228,14 @@ pub trait Registered: Send + Sync {
 impl<R: Resource> Registered for R {
     fn decl(&self) -> &'static ResourceDecl {
         R::DECL
+    }
+
+    fn check<'a>(&'a self, ctx: Ctx<'a>, news: &'a Props, updating: bool, deadline: Instant) -> BoxFuture<'a, Props> {
+        Box::pin(async move {
+            Resource::check(self, ctx, R::Inputs::from_props(news), updating, deadline)
+                .await
+                .into_props()
+        })
     }
 
     fn create<'a>(&'a self, ctx: Ctx<'a>, inputs: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Created<Props>, Error>> {

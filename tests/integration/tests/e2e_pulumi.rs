@@ -527,6 +527,146 @@ fn routes_changed_out_of_band_redeploy() {
     p.ok(&["preview", "--expect-no-changes"]);
 }
 
+/// A step of `pulumi preview --json` that changes something: resource name, op, diffReasons,
+/// and the detailedDiff paths with their kinds.
+type ChangedStep = (String, String, Vec<String>, Vec<(String, String)>);
+
+/// The steps of a `pulumi preview --json` that change something.
+fn changed_steps(json_out: &str) -> Vec<ChangedStep> {
+    let doc: serde_json::Value = serde_json::from_str(json_out).unwrap_or_else(|e| panic!("{e}: {json_out}"));
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    doc["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["op"] != "same")
+        .map(|s| {
+            let name = s["urn"]
+                .as_str()
+                .unwrap_or_default()
+                .rsplit("::")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let mut detailed: Vec<(String, String)> = s["detailedDiff"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v["kind"].as_str().unwrap_or_default().to_string()))
+                .collect();
+            detailed.sort();
+            (
+                name,
+                s["op"].as_str().unwrap_or_default().to_string(),
+                strings(&s["diffReasons"]),
+                detailed,
+            )
+        })
+        .collect()
+}
+
+/// What a reviewer reads in a preview of an API-following deployment: each route or integration
+/// added, removed or changed, by name, in `preview --diff`, in the summary line and in
+/// `--json`'s detailedDiff; nothing at all while the API is as the deployment took it.
+#[test]
+fn preview_names_each_api_change() {
+    let t = Target::new("preview-names");
+    let p = t.project("preview-names", &program(FOLLOWING));
+    let integration = t.call(async {
+        t.client
+            .create_integration()
+            .api_id(&t.fixture.api_id)
+            .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy)
+            .integration_method("ANY")
+            .integration_uri("https://example.com/v1")
+            .payload_format_version("1.0")
+            .send()
+            .await
+            .expect("CreateIntegration")
+            .integration_id()
+            .unwrap()
+            .to_string()
+    });
+    p.ok(&["up", "--yes"]);
+
+    // Unchanged: no diff at all.
+    let same = p.ok(&["preview", "--diff"]);
+    assert!(
+        !same.stdout.contains("apiFingerprintParts") && !same.stdout.contains("replace"),
+        "{}",
+        same.stdout
+    );
+    assert!(changed_steps(&p.ok(&["preview", "--json"]).stdout).is_empty());
+
+    // An added route.
+    add_route(&t, "POST /b");
+    let added = p.ok(&["preview", "--diff"]);
+    assert!(added.stdout.contains("+ route POST /b"), "{}", added.stdout);
+    assert!(
+        !added.stdout.contains("- route GET /hello") && !added.stdout.contains("- apiFingerprintParts"),
+        "{}",
+        added.stdout
+    );
+    let summary = p.ok(&["preview"]);
+    assert!(summary.stdout.contains("[diff: ~apiFingerprintParts]"), "{}", summary.stdout);
+    assert_eq!(
+        changed_steps(&p.ok(&["preview", "--json"]).stdout),
+        vec![(
+            "deployment".to_string(),
+            "replace".to_string(),
+            vec!["apiFingerprintParts".to_string()],
+            vec![("apiFingerprintParts[\"route POST /b\"]".to_string(), "add-replace".to_string())]
+        )]
+    );
+    p.ok(&["up", "--yes"]);
+
+    // A removed route.
+    let route_b = t.call(async {
+        let routes = t.client.get_routes().api_id(&t.fixture.api_id).send().await.unwrap();
+        routes
+            .items()
+            .iter()
+            .find(|r| r.route_key() == Some("POST /b"))
+            .and_then(|r| r.route_id())
+            .unwrap()
+            .to_string()
+    });
+    t.call(t.client.delete_route().api_id(&t.fixture.api_id).route_id(&route_b).send())
+        .unwrap();
+    let removed = p.ok(&["preview", "--diff"]);
+    assert!(removed.stdout.contains("- route POST /b"), "{}", removed.stdout);
+    assert!(!removed.stdout.contains("- route GET /hello"), "{}", removed.stdout);
+    p.ok(&["up", "--yes"]);
+
+    // A changed integration.
+    t.call(
+        t.client
+            .update_integration()
+            .api_id(&t.fixture.api_id)
+            .integration_id(&integration)
+            .integration_uri("https://example.com/v2")
+            .send(),
+    )
+    .unwrap();
+    let changed = p.ok(&["preview", "--diff"]);
+    let label = format!("integration {integration}");
+    assert!(changed.stdout.contains(&format!("~ {label}")), "{}", changed.stdout);
+    assert!(changed.stdout.contains("integrationUri="), "{}", changed.stdout);
+    let steps = changed_steps(&p.ok(&["preview", "--json"]).stdout);
+    assert_eq!(
+        steps[0].3,
+        vec![(format!("apiFingerprintParts[\"{label}\"]"), "update-replace".to_string())]
+    );
+    p.ok(&["up", "--yes"]);
+    p.ok(&["preview", "--expect-no-changes"]);
+}
+
 /// Without the option a route added out of band replaces nothing, and refresh warns that the
 /// stage serves a deployment taken before it.
 #[test]

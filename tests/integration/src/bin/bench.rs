@@ -248,15 +248,24 @@ async fn diff_following_api(em: &RunningEmulatorRef<'_>, api_id: &str) -> (Durat
 /// The emulator and its URL, borrowed together.
 struct RunningEmulatorRef<'a>(&'a emulator::Emulator, &'a str);
 
-fn yaml_program(n: usize) -> String {
+/// `n` deployments of one API; `extra` is added to each one's properties.
+fn yaml_program(n: usize, extra: &str) -> String {
     let mut p = String::from("name: bench\nruntime: yaml\nconfig:\n  apiId:\n    type: string\nresources:\n");
     for i in 0..n {
         let _ = write!(
             p,
-            "  d{i}:\n    type: aws-apigatewayv2:Deployment\n    properties:\n      apiId: ${{apiId}}\n      description: bench {i}\n"
+            "  d{i}:\n    type: aws-apigatewayv2:Deployment\n    properties:\n      apiId: ${{apiId}}\n      description: bench {i}\n{extra}"
         );
     }
     p
+}
+
+/// Calls that read an API's configuration, as the emulator counted their arrival.
+fn config_reads(em: &emulator::Emulator) -> u64 {
+    ["GetApi", "GetRoutes", "GetIntegrations", "GetAuthorizers"]
+        .iter()
+        .map(|op| em.received(op))
+        .sum()
 }
 
 fn main() {
@@ -396,7 +405,7 @@ fn main() {
                 ("AWS_SECRET_ACCESS_KEY", emulator::DEFAULT_SECRET_KEY),
                 ("AWS_REGION", "us-east-1"),
             ];
-            let project = Project::new(&format!("bench-e2e-{count}"), &yaml_program(count), &env);
+            let project = Project::new(&format!("bench-e2e-{count}"), &yaml_program(count, ""), &env);
             project.config("apiId", &f.api_id);
             project.config("aws-apigatewayv2:endpoint", &em.url);
             project.config("aws-apigatewayv2:callsPerSecond", "100");
@@ -544,6 +553,48 @@ fn main() {
                 took.as_secs_f64()
             ),
             Some(ratio <= 1.05 && throttled == 0 && failed == 0 && made.iter().all(|m| *m == n)),
+        );
+    }
+    // 9. A preview of 30 deployments following one API (redeployOnApiChange): the calls that read
+    // the API, and what the live fingerprint in the checked inputs adds to the state.
+    if run(9) {
+        let n = 30;
+        let (em, f) = rt.block_on(at_aws_quota(scale, "bench-follow"));
+        let env = [
+            ("AWS_ACCESS_KEY_ID", emulator::DEFAULT_ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", emulator::DEFAULT_SECRET_KEY),
+            ("AWS_REGION", "us-east-1"),
+        ];
+        let project = Project::new("bench-follow", &yaml_program(n, "      redeployOnApiChange: true\n"), &env);
+        project.config("apiId", &f.api_id);
+        project.config("aws-apigatewayv2:endpoint", &em.url);
+        project.config(
+            "aws-apigatewayv2:createDeploymentIntervalMs",
+            &((interval * 1000.0) as i64).to_string(),
+        );
+        project.ok(&["up", "--yes", "--skip-preview", "--parallel", "64"]);
+        let created = project.export().len();
+        let before = config_reads(&em.emulator);
+        project.ok(&["preview", "--expect-no-changes"]);
+        let reads = config_reads(&em.emulator) - before;
+        project.ok(&["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+        let checked = project.export().len();
+        row(
+            &mut rows,
+            &format!("preview of {n} deployments following one API (1 route): calls reading the API"),
+            "report",
+            format!(
+                "{reads} ({:.1} per deployment: GetApi, GetRoutes, GetIntegrations, GetAuthorizers once each)",
+                reads as f64 / n as f64
+            ),
+            None,
+        );
+        row(
+            &mut rows,
+            "state per following deployment, live fingerprint in its checked inputs (1 route)",
+            "report",
+            format!("{} bytes more ({} -> {} bytes for {n})", (checked - created) / n, created, checked),
+            None,
         );
     }
     let cpu = std::fs::read_to_string("/proc/cpuinfo")

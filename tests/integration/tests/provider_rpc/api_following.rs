@@ -108,6 +108,70 @@ async fn api_change_replaces_with_reason() {
     );
 }
 
+/// Check of a deployment being updated carries the API's live fingerprint in the inputs it
+/// returns (what the engine shows against the recorded outputs, item by item); Diff compares
+/// with it and reads nothing; a new deployment's Check reads nothing; an earlier Check's value
+/// copied back by ignoreChanges is replaced, never refused.
+#[tokio::test]
+async fn check_carries_the_live_fingerprint() {
+    let mut h = harness(fast_settings()).await;
+    let api = h.fixture.api_id.clone();
+    let program = json!({"apiId": api, "redeployOnApiChange": true});
+    let reads = |h: &Harness| h.em.emulator.received("GetRoutes");
+    let before = reads(&h);
+    let new = check(&mut h.rpc, program.clone()).await;
+    assert_eq!(reads(&h), before, "a deployment being created is not diffed: no read");
+    let inputs = from_struct(&new.inputs.unwrap());
+    assert!(inputs.get("apiFingerprintParts").is_none(), "{inputs}");
+    let created = create(&mut h.rpc, inputs.clone(), 0.0).await.unwrap();
+    let recorded = from_struct(created.properties.as_ref().unwrap());
+
+    add_route(&h.em.url, &api, "POST /b").await;
+    let checked = h
+        .rpc
+        .check(rpc::CheckRequest {
+            urn: URN.into(),
+            olds: Some(to_struct(inputs.clone())),
+            news: Some(to_struct(program.clone())),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(checked.failures.is_empty(), "{:?}", checked.failures);
+    let news = from_struct(checked.inputs.as_ref().unwrap());
+    let live: Vec<&String> = news["apiFingerprintParts"].as_object().unwrap().keys().collect();
+    assert_eq!(live, vec!["route GET /hello", "route POST /b"]);
+    assert_ne!(news["apiFingerprint"], recorded["apiFingerprint"]);
+    let after_check = reads(&h);
+    let d = h
+        .rpc
+        .diff(diff_req(&created.id, &created.properties, &inputs, &news))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reads(&h), after_check, "Diff used Check's read");
+    assert_eq!(d.replaces, vec!["apiFingerprintParts".to_string()]);
+    let paths: Vec<&String> = d.detailed_diff.keys().collect();
+    assert_eq!(paths, vec!["apiFingerprintParts[\"route POST /b\"]"]);
+
+    // ignoreChanges copies the old checked inputs back into the program's: still no failure.
+    let mut copied = program.clone();
+    copied["apiFingerprintParts"] = news["apiFingerprintParts"].clone();
+    let again = h
+        .rpc
+        .check(rpc::CheckRequest {
+            urn: URN.into(),
+            olds: Some(to_struct(news.clone())),
+            news: Some(to_struct(copied)),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.failures.is_empty(), "{:?}", again.failures);
+}
+
 /// Without the option nothing is replaced, and a refresh warns that the stage serves a deployment
 /// taken before the change, keeping the recorded fingerprint as it was.
 #[tokio::test]
