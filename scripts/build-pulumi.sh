@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the pinned Pulumi CLI and the language hosts from Go modules (no release downloads reach
+# Builds the pinned Pulumi CLI and the YAML language host from Go modules (no release downloads reach
 # this machine). Idempotent: a finished build leaves a stamp and a second run returns at once.
 set -euo pipefail
 
@@ -8,26 +8,10 @@ PULUMI_YAML_VERSION="${PULUMI_YAML_VERSION:-v1.25.0}"
 TOOLS_DIR="${TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-aws-apigatewayv2/pulumi-$PULUMI_VERSION}"
 BIN="$TOOLS_DIR/bin"
 STAMP="$TOOLS_DIR/.complete-yaml-$PULUMI_YAML_VERSION"
-# The nodejs, python and go hosts are not served as Go modules; their patched sources sit in the
-# workplace's shared folder. A user's own clone has none: it then relies on an installed Pulumi.
-HOSTS_SRC="${PULUMI_HOSTS_SRC:-$(cd "$(dirname "$0")/.." && pwd)/../shared/third_party/pulumi-language-hosts}"
-HOSTS_STAMP="$TOOLS_DIR/.complete-hosts"
-
-build_hosts() {
-  if [[ -f "$HOSTS_STAMP" && -x "$BIN/pulumi-language-python" ]]; then
-    return 0
-  fi
-  if [[ ! -x "$HOSTS_SRC/build.sh" && ! -f "$HOSTS_SRC/build.sh" ]]; then
-    echo "no language host sources at $HOSTS_SRC: TypeScript/Python/Go programs use the hosts of an installed Pulumi, if any" >&2
-    return 0
-  fi
-  echo "building pulumi-language-nodejs, -python, -go from $HOSTS_SRC" >&2
-  bash "$HOSTS_SRC/build.sh" "$BIN" >&2
-  touch "$HOSTS_STAMP"
-}
+# The nodejs, python and go hosts are not served as Go modules and are not built from copied
+# sources: TypeScript, Python and Go projects use the hosts of an installed Pulumi, if any.
 
 if [[ -f "$STAMP" && -x "$BIN/pulumi" && -x "$BIN/pulumi-language-yaml" ]]; then
-  build_hosts
   echo "$BIN"
   exit 0
 fi
@@ -75,5 +59,4 @@ if [[ ! -x "$BIN/pulumi-language-yaml" ]]; then
 fi
 
 touch "$STAMP"
-build_hosts
 echo "$BIN"

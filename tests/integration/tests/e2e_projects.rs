@@ -1,11 +1,12 @@
 //! The TypeScript, Python and Go examples as ordinary Pulumi projects: the real CLI starts each
-//! language host (`make tools` builds them), which runs the program and tells the engine which
+//! language host (a normal Pulumi install's, on PATH or in `PULUMI_LANGUAGE_HOSTS`; each test
+//! says SKIPPED without it), which runs the program and tells the engine which
 //! plugin the SDK needs; the plugin comes from the `make dist` archive format, never from PATH.
 //! Each language: preview, up, an in-place update, a replacement, `pulumi import` whose generated
 //! code joins the program and type-checks, then destroy, with AWS's state checked after each step.
 //! `make test` builds the SDKs and installs the examples' packages first (`make test-sdks`).
 
-use integration_tests::e2e::{Project, Target, pack_plugin, tools_bin};
+use integration_tests::e2e::{Project, Target, pack_plugin};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -156,13 +157,19 @@ fn append(dir: &Path, file: &str, text: &str) {
     std::fs::write(dir.join(file), format!("{old}{text}")).unwrap();
 }
 
-/// The language host the CLI will start: the one `make tools` built, else an installed Pulumi's.
-fn host_available(host: &str) -> bool {
-    tools_bin().join(host).exists()
-        || std::env::var("PATH")
-            .unwrap_or_default()
-            .split(':')
-            .any(|d| Path::new(d).join(host).exists())
+/// Where a normal Pulumi install's language host is: the directory `PULUMI_LANGUAGE_HOSTS`
+/// names, else one on PATH. (`make tools` builds only the CLI and the YAML host: the others are
+/// not served as Go modules, and nothing is built from copied third-party sources.)
+fn host_dir(host: &str) -> Option<std::path::PathBuf> {
+    let named = std::env::var("PULUMI_LANGUAGE_HOSTS").ok().filter(|d| !d.is_empty());
+    let path = std::env::var("PATH").unwrap_or_default();
+    named
+        .iter()
+        .map(String::as_str)
+        .chain(path.split(':'))
+        .map(Path::new)
+        .find(|d| d.join(host).exists())
+        .map(Path::to_path_buf)
 }
 
 /// What the engine recorded as the default provider's version: the one the SDK asked for.
@@ -178,22 +185,22 @@ fn provider_version_in_state(p: &Project) -> Vec<String> {
 }
 
 fn lifecycle(lang: Lang) {
-    if !host_available(lang.host()) {
+    let Some(hosts) = host_dir(lang.host()) else {
         eprintln!(
-            "SKIPPED {lang:?} project: no {} in {} or on PATH (`make tools` builds it from ../shared/third_party; \
-             or install Pulumi)",
-            lang.host(),
-            tools_bin().display()
+            "SKIPPED {lang:?} project: no {} in $PULUMI_LANGUAGE_HOSTS or on PATH (install Pulumi, or name the \
+             directory of its language hosts in PULUMI_LANGUAGE_HOSTS)",
+            lang.host()
         );
         return;
-    }
+    };
     let name = format!("project-{}", lang.example());
     let t = Target::new(&name);
-    let p = t.configure(Project::copy_of(
+    let mut p = t.configure(Project::copy_of(
         &name,
         &repo().join("examples").join(lang.example()),
         &t.env_refs(),
     ));
+    p.prepend_path(&hosts);
     lang.prepare(&p.dir);
     let archive = pack_plugin(&format!("{name}-dist"));
     p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", VERSION, "--file", &archive]);
@@ -337,14 +344,15 @@ fn grpc_position(p: &Project, method: &str, name: &str, pick: impl Fn(&serde_jso
 /// the deployment, so the stage serves the new route key (tests/integration/projects/).
 #[test]
 fn route_and_deployment_in_one_up() {
-    if !host_available(Lang::Python.host()) {
-        eprintln!("SKIPPED route_and_deployment_in_one_up: no pulumi-language-python (`make tools`)");
+    let Some(hosts) = host_dir(Lang::Python.host()) else {
+        eprintln!("SKIPPED route_and_deployment_in_one_up: no pulumi-language-python in $PULUMI_LANGUAGE_HOSTS or on PATH");
         return;
-    }
+    };
     let name = "project-route-and-deployment";
     let t = Target::new(name);
     let source = repo().join("tests/integration/projects/route-and-deployment");
     let mut p = t.configure(Project::copy_of(name, &source, &t.env_refs()));
+    p.prepend_path(&hosts);
     Lang::Python.prepare(&p.dir);
     // The dynamic provider's plugin, as Pulumi's own distribution ships it beside the CLI.
     let plugins = p.artifacts.join("plugins");

@@ -261,7 +261,8 @@ fn secret_description_stays_secret() {
 }
 
 /// The plugin as users install it: `make dist`'s archive format through `pulumi plugin install
-/// --file`, with the provider no longer on PATH; `pulumi package get-schema` serves schema.json.
+/// --file`, with the provider no longer on PATH; `pulumi package get-schema` of the binary and of
+/// the installed plugin serves schema.json, C# and Java sections included.
 #[test]
 fn installed_plugin_archive_works() {
     let t = Target::new("installed");
@@ -293,6 +294,14 @@ fn installed_plugin_archive_works() {
     let served: serde_json::Value = serde_json::from_str(&schema.stdout).expect("schema JSON");
     let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo.join("schema.json")).unwrap()).unwrap();
     assert!(served == committed, "`pulumi package get-schema` differs from schema.json");
+    // What a .NET or Java user's own Pulumi install generates an SDK from (`pulumi package
+    // gen-sdk aws-apigatewayv2@<version> --language dotnet|java`): the installed archive's schema,
+    // with the sections those generators read.
+    let installed = p.ok(&["package", "get-schema", &format!("aws-apigatewayv2@{version}")]);
+    let installed: serde_json::Value = serde_json::from_str(&installed.stdout).expect("schema JSON");
+    assert!(installed == committed, "the installed plugin's schema differs from schema.json");
+    assert_eq!(installed["language"]["csharp"]["rootNamespace"], json!("Pulumi.AwsApiGatewayV2"));
+    assert_eq!(installed["language"]["java"]["basePackage"], json!("com.pulumi.awsapigatewayv2"));
 }
 
 /// Polls `check` every 20 ms until it holds or `timeout` passes.
