@@ -91,6 +91,12 @@ impl Project {
         project
     }
 
+    /// Sets an environment variable for every later command.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
     /// Puts `dir` first on PATH for every later command (plugins the test provides).
     pub fn prepend_path(&mut self, dir: &Path) {
         for (k, v) in self.env.iter_mut().filter(|(k, _)| k == "PATH") {

@@ -676,6 +676,39 @@ fn preview_names_each_api_change() {
     p.ok(&["preview", "--expect-no-changes"]);
 }
 
+/// Update plans (`pulumi preview --save-plan`, then `pulumi up --plan`, experimental in the
+/// pinned CLI: PULUMI_EXPERIMENTAL=true): a plan that already holds the replacement of an
+/// API-following deployment is carried out as planned, the live fingerprint Check writes being
+/// what the plan recorded; an API that changes again after the preview makes `up --plan` refuse,
+/// naming apiFingerprintParts, before anything is replaced.
+#[test]
+fn update_plans_carry_the_replacement() {
+    let t = Target::new("plans");
+    let mut p = t.project("plans", &program(FOLLOWING));
+    p.set_env("PULUMI_EXPERIMENTAL", "true");
+    p.ok(&["up", "--yes"]);
+    let first = p.outputs()["id"].as_str().unwrap().to_string();
+    add_route(&t, "POST /planned");
+    let plan = p.path("plan.json").display().to_string();
+    let preview = p.ok(&["preview", "--save-plan", &plan]);
+    assert!(preview.stdout.contains("replace"), "{}", preview.stdout);
+    p.ok(&["up", "--yes", "--plan", &plan]);
+    let second = p.outputs()["id"].as_str().unwrap().to_string();
+    assert_ne!(second, first, "replaced as planned");
+    assert_eq!(t.ids(), vec![second.clone()]);
+
+    add_route(&t, "POST /again");
+    p.ok(&["preview", "--save-plan", &plan]);
+    add_route(&t, "POST /after-the-preview");
+    let refused = p.fails(&["up", "--yes", "--plan", &plan]);
+    assert!(
+        refused.text().contains("violates plan: properties changed: ~~apiFingerprintParts"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(t.ids(), vec![second], "nothing was replaced off the plan");
+}
+
 /// Without the option a route added out of band replaces nothing, and refresh warns that the
 /// stage serves a deployment taken before it.
 #[test]
