@@ -11,6 +11,9 @@ use provider::server::Provider;
 use std::hint::black_box;
 use tokio_util::sync::CancellationToken;
 
+/// The requests name their resource, as the engine's do (the registry dispatches by type).
+const URN: &str = "urn:pulumi:bench::bench::aws-apigatewayv2:index:Deployment::d";
+
 fn s(v: &str) -> Value {
     Value {
         kind: Some(Kind::StringValue(v.into())),
@@ -49,6 +52,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("check", |b| {
         b.iter(|| {
             rt.block_on(provider.check(tonic::Request::new(CheckRequest {
+                urn: URN.into(),
                 news: Some(black_box(new.clone())),
                 ..Default::default()
             })))
@@ -61,6 +65,7 @@ fn benches(c: &mut Criterion) {
                 olds: Some(black_box(old.clone())),
                 news: Some(black_box(new.clone())),
                 old_inputs: Some(old.clone()),
+                urn: URN.into(),
                 ..Default::default()
             };
             rt.block_on(provider.diff(tonic::Request::new(req))).unwrap()
@@ -69,6 +74,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("check_plus_diff", |b| {
         b.iter(|| {
             rt.block_on(provider.check(tonic::Request::new(CheckRequest {
+                urn: URN.into(),
                 news: Some(black_box(new.clone())),
                 ..Default::default()
             })))
@@ -77,6 +83,7 @@ fn benches(c: &mut Criterion) {
                 olds: Some(old.clone()),
                 news: Some(new.clone()),
                 old_inputs: Some(old.clone()),
+                urn: URN.into(),
                 ..Default::default()
             };
             rt.block_on(provider.diff(tonic::Request::new(req))).unwrap()
