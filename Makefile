@@ -84,7 +84,7 @@ sdks: schema codegen
 check-sdks: codegen
 	rm -rf target/sdk-check
 	$(CODEGEN) -schema schema.json -out target/sdk-check -languages $(SDK_LANGUAGES) >/dev/null
-	diff -r -x go.sum -x go.mod sdk target/sdk-check || (echo "sdk/ is stale: run \`make sdks\` and commit it" && exit 1)
+	diff -r -x go.sum -x go.mod -x build -x '*.egg-info' sdk target/sdk-check || (echo "sdk/ is stale: run \`make sdks\` and commit it" && exit 1)
 
 ## The TypeScript SDK installed and built with tsc; the TypeScript examples compiled against it
 ## (one of them against the @pulumi/aws npm package too).
