@@ -340,8 +340,8 @@ async fn guarded_account(
     Ok(Some(id))
 }
 
-/// Whose quota the calls count against: the account (with the region and the endpoint, so the
-/// emulator's quota is not AWS's, it keys the limiter). Never contains a secret.
+/// Whose quota the calls count against: the account. With a region and the endpoint (so the
+/// emulator's quota is not AWS's) it keys that region's limiter. Never contains a secret.
 fn quota_owner(props: &Props, account: Option<String>, last_role_account: Option<String>) -> String {
     match (account, last_role_account) {
         (Some(id), _) | (None, Some(id)) => format!("account:{id}"),
