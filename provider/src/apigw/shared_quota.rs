@@ -384,6 +384,26 @@ mod tests {
 
     const SPACING: Duration = Duration::from_millis(500);
 
+    /// Each region has its own quota, so its own item of the one table.
+    #[test]
+    fn one_item_per_account_and_region() {
+        let conf = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let home = TableSettings {
+            client: aws_sdk_dynamodb::Client::from_conf(conf),
+            table: "quota".into(),
+            key: item_key("111111111111", "us-east-1"),
+        };
+        let west = home.in_region("111111111111", "eu-west-1");
+        assert_eq!(
+            (west.table.as_str(), west.key.as_str()),
+            ("quota", "111111111111#eu-west-1#CreateDeployment")
+        );
+        assert_eq!(home.key, "111111111111#us-east-1#CreateDeployment");
+    }
+
     /// Without an item the slot is now; under contention the relative bound (read + wait +
     /// interval) decides, whatever the writer's clock said.
     #[tokio::test(start_paused = true)]
