@@ -245,6 +245,16 @@ async fn diff_following_api(em: &RunningEmulatorRef<'_>, api_id: &str) -> (Durat
     )
 }
 
+/// The measured figure of each row of a RESULTS.md table (with or without a previous-run column).
+fn previous_figures(md: &str) -> std::collections::HashMap<String, String> {
+    md.lines()
+        .filter_map(|l| l.strip_prefix("| ")?.strip_suffix(" |"))
+        .map(|l| l.split(" | ").collect::<Vec<_>>())
+        .filter(|cells| cells.len() >= 4 && cells[0] != "what" && !cells[0].starts_with("---"))
+        .map(|cells| (cells[0].to_string(), cells[2].to_string()))
+        .collect()
+}
+
 /// The emulator and its URL, borrowed together.
 struct RunningEmulatorRef<'a>(&'a emulator::Emulator, &'a str);
 
@@ -607,18 +617,22 @@ fn main() {
         "One run of `make bench` on one machine: {} cores, {cpu}. Release build.\n",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
     );
-    md.push_str("| what | goal | measured | goal met |\n|---|---|---|---|\n");
+    // The committed results are the previous run's (a release's, when one is benchmarked).
+    let before = previous_figures(&std::fs::read_to_string(repo().join("bench/RESULTS.md")).unwrap_or_default());
+    md.push_str("| what | goal | measured | previous run | goal met |\n|---|---|---|---|---|\n");
     for r in &rows {
         let met = match r.met {
             Some(true) => "yes",
             Some(false) => "**no**",
             None => "-",
         };
-        let _ = writeln!(md, "| {} | {} | {} | {met} |", r.what, r.goal, r.measured);
+        let previous = before.get(&r.what).map_or("-", String::as_str);
+        let _ = writeln!(md, "| {} | {} | {} | {previous} | {met} |", r.what, r.goal, r.measured);
     }
     md.push_str("\nReproduce: `make bench` (criterion: `cargo bench -p pulumi-resource-aws-apigatewayv2 --bench calls`; the rest: `cargo run --release -p integration-tests --bin bench`).\n");
     md.push_str("Bulk rows run against the emulator enforcing AWS's quotas at a 0.1 time scale (1 CreateDeployment per 500 ms, 100 calls/s burst 40); the floor is N x that interval.\n");
     md.push_str("The quotaTable rows use moto's DynamoDB server on this machine; DynamoDB calls are counted by a relay in front of it and include each process's DescribeTable at Configure.\n");
+    md.push_str("The previous-run column holds each row's figure from the results file this run replaced (the committed one: the previous release's, when a release is benchmarked).\n");
     if only.is_some() {
         println!("\nBENCH_ONLY: bench/RESULTS.md left as it is");
         return;
@@ -626,4 +640,20 @@ fn main() {
     std::fs::create_dir_all(repo().join("bench")).unwrap();
     std::fs::write(repo().join("bench/RESULTS.md"), md).unwrap();
     println!("\nwrote bench/RESULTS.md");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of either table layout give their measured figure; the header and rule do not.
+    #[test]
+    fn previous_figures_of_both_layouts() {
+        let md = "| what | goal | measured | goal met |\n|---|---|---|---|\n| start-up | < 10 ms | 2.86 ms | yes |\n\
+                  | what | goal | measured | previous run | goal met |\n| RSS | 12 MiB | 10.2 MiB | 12.6 MiB | yes |\nReproduce: x";
+        let got = previous_figures(md);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got["start-up"], "2.86 ms");
+        assert_eq!(got["RSS"], "10.2 MiB");
+    }
 }
