@@ -75,12 +75,12 @@ impl FromProvider {
 /// Puts the `checked_input` values a resource's Check found into the inputs Check returns (and
 /// takes out any an earlier Check wrote that ignoreChanges copied back).
 pub fn set_checked_inputs(decl: &ResourceDecl, news: &mut Struct, found: &Props) {
-    let mut lent = Props::default();
+    let mut checked = Props::default();
     for field in decl.fields.iter().filter(|f| f.checked_input) {
         news.fields.remove(field.name);
-        lent.copy_from(field.name, found);
+        checked.copy_from(field.name, found);
     }
-    news.fields.extend(props::encode(decl, &lent).fields);
+    news.fields.extend(props::encode(decl, &checked).fields);
 }
 
 /// Decodes and validates (normalised) program inputs; returns the typed inputs or every failure.
@@ -146,7 +146,7 @@ fn region_rule(name: &str, region: &str, provider: &FromProvider) -> Option<Stri
     (want != got).then(|| {
         format!(
             "{name} must be a region of the provider's partition {want} (the provider's region is {home}), got {region:?}, which is in {got}; \
-             a {got} region needs a provider configured for {got}"
+             regions of {got} need a provider configured for {got}"
         )
     })
 }
@@ -455,7 +455,7 @@ mod tests {
                 vec![("apiId", s("a")), ("region", s("cn-north-1"))],
                 Some((
                     "region",
-                    "region must be a region of the provider's partition aws (the provider's region is us-east-1), got \"cn-north-1\", which is in aws-cn; a aws-cn region needs a provider configured for aws-cn",
+                    "region must be a region of the provider's partition aws (the provider's region is us-east-1), got \"cn-north-1\", which is in aws-cn; regions of aws-cn need a provider configured for aws-cn",
                 )),
             ),
             (
