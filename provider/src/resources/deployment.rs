@@ -370,11 +370,6 @@ impl Resource for Deployment {
             .api_id
             .clone()
             .ok_or_else(|| Error::BadInput(format!("Create of {}: apiId is missing or unknown", ctx.urn)))?;
-        let mut at = Located {
-            api_id: api_id.clone(),
-            id: String::new(),
-            region: aws.region.clone(),
-        };
         let stage = inputs.stage_name.as_deref();
         if let Some(stage) = stage
             && let Some(true) = aws
@@ -422,7 +417,11 @@ impl Resource for Deployment {
             .await
             .map_err(|e| explain_create_failure(&aws, &api_id, stage, e))?;
         let id = created.id.clone();
-        at.id = id.clone();
+        let at = Located {
+            api_id: api_id.clone(),
+            id: id.clone(),
+            region: aws.region.clone(),
+        };
         tracing::info!(api_id, deployment_id = id, region = aws.region, "created deployment");
         match wait(ctx, &aws, &api_id, created, deadline).await {
             Ok(d) => Ok(Created {

@@ -85,6 +85,23 @@ pub struct Fixture {
     pub stage_name: String,
 }
 
+/// Adds an HTTP_PROXY integration to `uri` (method ANY, payload 1.0) to API `api`; returns its id.
+pub async fn http_integration(client: &Client, api: &str, uri: &str) -> String {
+    client
+        .create_integration()
+        .api_id(api)
+        .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy)
+        .integration_method("ANY")
+        .integration_uri(uri)
+        .payload_format_version("1.0")
+        .send()
+        .await
+        .expect("CreateIntegration")
+        .integration_id()
+        .expect("integration id")
+        .to_string()
+}
+
 /// Creates an HTTP API with a route and a stage, as pulumi-aws would for a real program.
 pub async fn fixture(client: &Client, name: &str) -> Fixture {
     let api = client

@@ -587,21 +587,7 @@ fn changed_steps(json_out: &str) -> Vec<ChangedStep> {
 fn preview_names_each_api_change() {
     let t = Target::new("preview-names");
     let p = t.project("preview-names", &program(FOLLOWING));
-    let integration = t.call(async {
-        t.client
-            .create_integration()
-            .api_id(&t.fixture.api_id)
-            .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy)
-            .integration_method("ANY")
-            .integration_uri("https://example.com/v1")
-            .payload_format_version("1.0")
-            .send()
-            .await
-            .expect("CreateIntegration")
-            .integration_id()
-            .unwrap()
-            .to_string()
-    });
+    let integration = t.call(http_integration(&t.client, &t.fixture.api_id, "https://example.com/v1"));
     p.ok(&["up", "--yes"]);
 
     // Unchanged: no diff at all.
@@ -762,16 +748,18 @@ fn auto_deploy_stage_refused() {
 
 /// The state of the stack's one Deployment (its id, inputs and outputs).
 fn deployment_state(p: &Project) -> serde_json::Value {
-    let state: serde_json::Value = serde_json::from_str(&p.export()).unwrap();
-    let mut found = state["deployment"]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let mut found: Vec<_> = state_resources(p)
+        .into_iter()
         .filter(|r| r["type"] == "aws-apigatewayv2:index:Deployment")
-        .cloned()
-        .collect::<Vec<_>>();
+        .collect();
     assert_eq!(found.len(), 1, "one Deployment in the state");
     found.remove(0)
+}
+
+/// Every resource of the stack's exported state (urn, type, id, inputs, outputs).
+fn state_resources(p: &Project) -> Vec<serde_json::Value> {
+    let state: serde_json::Value = serde_json::from_str(&p.export()).unwrap();
+    state["deployment"]["resources"].as_array().cloned().unwrap_or_default()
 }
 
 /// The previous releases' archives (`make prev-release`), as `version=path` pairs.
@@ -915,14 +903,10 @@ outputs:
     });
     let import_id = format!("{}/{outside}@{}", other.fixture.api_id, other.region);
     p.ok(&["import", "aws-apigatewayv2:index:Deployment", "adopted", &import_id, "--yes"]);
-    let state: serde_json::Value = serde_json::from_str(&p.export()).unwrap();
-    let adopted = state["deployment"]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let adopted = state_resources(&p)
+        .into_iter()
         .find(|r| r["urn"].as_str().is_some_and(|u| u.ends_with("::adopted")))
-        .expect("the import is in the state")
-        .clone();
+        .expect("the import is in the state");
     assert_eq!(adopted["id"], json!(outside));
     assert_eq!(adopted["inputs"]["region"], json!(other.region), "{adopted}");
     // Imports are protected; it stays outside the program's stack from here on.
@@ -941,23 +925,10 @@ outputs:
     };
     p.config("aws-apigatewayv2:region", new_region);
     let preview = p.ok(&["preview", "--diff", "--json"]);
-    let steps: serde_json::Value = serde_json::from_str(&preview.stdout).unwrap();
-    let replaced: Vec<(String, Vec<String>)> = steps["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["op"] == "replace")
-        .map(|s| {
-            let reasons = s["diffReasons"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|r| r.as_str().unwrap().to_string());
-            (
-                s["urn"].as_str().unwrap().rsplit("::").next().unwrap().to_string(),
-                reasons.collect(),
-            )
-        })
+    let replaced: Vec<(String, Vec<String>)> = changed_steps(&preview.stdout)
+        .into_iter()
+        .filter(|(_, op, ..)| op == "replace")
+        .map(|(name, _, reasons, _)| (name, reasons))
         .collect();
     assert_eq!(
         replaced,

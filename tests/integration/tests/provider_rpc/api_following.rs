@@ -13,17 +13,7 @@ async fn api_change_replaces_with_reason() {
     let mut h = harness(fast_settings()).await;
     let api = h.fixture.api_id.clone();
     let c = client(&h.em.url);
-    let integration = c
-        .create_integration()
-        .api_id(&api)
-        .integration_type(aws_sdk_apigatewayv2::types::IntegrationType::HttpProxy)
-        .integration_method("ANY")
-        .integration_uri("https://a.example")
-        .payload_format_version("1.0")
-        .send()
-        .await
-        .unwrap();
-    let int_id = integration.integration_id().unwrap().to_string();
+    let int_id = http_integration(&c, &api, "https://a.example").await;
     c.update_route()
         .api_id(&api)
         .route_id(&h.fixture.route_id)
@@ -127,17 +117,7 @@ async fn check_carries_the_live_fingerprint() {
     let recorded = from_struct(created.properties.as_ref().unwrap());
 
     add_route(&h.em.url, &api, "POST /b").await;
-    let checked = h
-        .rpc
-        .check(rpc::CheckRequest {
-            urn: URN.into(),
-            olds: Some(to_struct(inputs.clone())),
-            news: Some(to_struct(program.clone())),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let checked = check_against(&mut h.rpc, Some(inputs.clone()), program.clone()).await;
     assert!(checked.failures.is_empty(), "{:?}", checked.failures);
     let news = from_struct(checked.inputs.as_ref().unwrap());
     let live: Vec<&String> = news["apiFingerprintParts"].as_object().unwrap().keys().collect();
@@ -158,17 +138,7 @@ async fn check_carries_the_live_fingerprint() {
     // ignoreChanges copies the old checked inputs back into the program's: still no failure.
     let mut copied = program.clone();
     copied["apiFingerprintParts"] = news["apiFingerprintParts"].clone();
-    let again = h
-        .rpc
-        .check(rpc::CheckRequest {
-            urn: URN.into(),
-            olds: Some(to_struct(news.clone())),
-            news: Some(to_struct(copied)),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let again = check_against(&mut h.rpc, Some(news.clone()), copied).await;
     assert!(again.failures.is_empty(), "{:?}", again.failures);
 }
 

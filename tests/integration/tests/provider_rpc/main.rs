@@ -71,9 +71,14 @@ async fn harness_with(settings: Settings, extra: Value) -> Harness {
 }
 
 async fn check(rpc: &mut ResourceProviderClient<Channel>, news: Value) -> rpc::CheckResponse {
+    check_against(rpc, None, news).await
+}
+
+/// Check as the engine sends it for a resource that exists (`olds`: its stored inputs).
+async fn check_against(rpc: &mut ResourceProviderClient<Channel>, olds: Option<Value>, news: Value) -> rpc::CheckResponse {
     rpc.check(rpc::CheckRequest {
         urn: URN.into(),
-        olds: None,
+        olds: olds.map(to_struct),
         news: Some(to_struct(news)),
         ..Default::default()
     })
