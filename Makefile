@@ -91,6 +91,8 @@ check-sdks: codegen
 test-sdk-nodejs:
 	rm -rf $(SDK_BUILD)/nodejs && mkdir -p $(SDK_BUILD) && cp -r sdk/nodejs $(SDK_BUILD)/nodejs
 	cd $(SDK_BUILD)/nodejs && $(NPM_INSTALL) && npx tsc && cp package.json README.md bin/
+	@# npm keeps an installed `file:` package whose spec is unchanged, however stale: drop it first.
+	rm -rf examples/typescript/node_modules/@pulumi/aws-apigatewayv2 examples/typescript-aws/node_modules/@pulumi/aws-apigatewayv2
 	cd examples/typescript && $(NPM_INSTALL) && npx tsc -p .
 	cd examples/typescript-aws && $(NPM_INSTALL) && npx tsc -p .
 

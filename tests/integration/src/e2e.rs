@@ -112,9 +112,15 @@ impl Project {
 
     /// `pulumi <args>` in the project, with the project's environment only.
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(tools_bin().join("pulumi"));
+        let mut cmd = self.command_of(&tools_bin().join("pulumi"), args);
+        cmd.arg("--non-interactive");
+        cmd
+    }
+
+    /// `program <args>` in the project, with the project's environment only.
+    fn command_of(&self, program: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.args(args)
-            .arg("--non-interactive")
             .current_dir(&self.dir)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -124,14 +130,39 @@ impl Project {
 
     /// Runs `pulumi <args>` in the project.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = self.command(args).output().expect("run pulumi");
+        self.logged("pulumi", args, self.command(args))
+    }
+
+    /// Runs another program that drives Pulumi (an Automation API driver) in the project, with
+    /// the project's environment (its CLI first on PATH, backend, PULUMI_HOME, passphrase).
+    pub fn run_program(&self, program: &Path, args: &[&str]) -> Run {
+        self.logged(&program.display().to_string(), args, self.command_of(program, args))
+    }
+
+    /// As [`Project::run_program`], for a program that must succeed.
+    pub fn program_ok(&self, program: &Path, args: &[&str]) -> Run {
+        let run = self.run_program(program, args);
+        assert!(
+            run.ok,
+            "`{} {}` failed (artefacts: {}):\n{}",
+            program.display(),
+            args.join(" "),
+            self.artifacts.display(),
+            run.text()
+        );
+        run
+    }
+
+    /// Runs `cmd`, appending what it printed to the artefacts' commands.log.
+    fn logged(&self, shown: &str, args: &[&str], mut cmd: Command) -> Run {
+        let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
         let run = Run {
             ok: out.status.success(),
             stdout: String::from_utf8_lossy(&out.stdout).into(),
             stderr: String::from_utf8_lossy(&out.stderr).into(),
         };
         let log = self.artifacts.join("commands.log");
-        let entry = format!("$ pulumi {}\n{}\n", args.join(" "), run.text());
+        let entry = format!("$ {shown} {}\n{}\n", args.join(" "), run.text());
         let _ = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -1,9 +1,11 @@
-//! The TypeScript, Python and Go examples as ordinary Pulumi projects: the real CLI starts each
-//! language host (a normal Pulumi install's, on PATH or in `PULUMI_LANGUAGE_HOSTS`; each test
-//! says SKIPPED without it), which runs the program and tells the engine which
-//! plugin the SDK needs; the plugin comes from the `make dist` archive format, never from PATH.
-//! Each language: preview, up, an in-place update, a replacement, `pulumi import` whose generated
-//! code joins the program and type-checks, then destroy, with AWS's state checked after each step.
+//! The TypeScript, Python and Go examples as ordinary Pulumi projects, each run two ways with one
+//! set of assertions: by the real CLI starting the language host (a normal Pulumi install's, on
+//! PATH or in `PULUMI_LANGUAGE_HOSTS`; SKIPPED without it), and by an Automation API driver in
+//! that language running the same example as an inline program, which needs no host (so CI runs
+//! every SDK). The plugin comes from the `make dist` archive format, never from PATH.
+//! Each: preview, up, an in-place update, a replacement, the plugin version the SDK asked for in
+//! state, a clean preview, then destroy, with AWS's state checked after each step; through the
+//! host also `pulumi import`, whose generated code joins the program and type-checks.
 //! `make test` builds the SDKs and installs the examples' packages first (`make test-sdks`).
 
 use integration_tests::e2e::{Project, Target, pack_plugin};
@@ -184,41 +186,126 @@ fn provider_version_in_state(p: &Project) -> Vec<String> {
         .collect()
 }
 
-fn lifecycle(lang: Lang) {
-    let Some(hosts) = host_dir(lang.host()) else {
-        eprintln!(
-            "SKIPPED {lang:?} project: no {} in $PULUMI_LANGUAGE_HOSTS or on PATH (install Pulumi, or name the \
-             directory of its language hosts in PULUMI_LANGUAGE_HOSTS)",
-            lang.host()
-        );
-        return;
+/// How the example's program runs: the CLI starts a normal Pulumi install's language host, or an
+/// Automation API driver (tests/integration/automation/examples) runs it as an inline program
+/// and the CLI calls back into the driver, which needs no language host. The same assertions
+/// judge both.
+enum Driver {
+    /// The CLI runs the program with the language host it finds on PATH.
+    Host,
+    /// The driver program and its leading arguments (the script it runs, if any).
+    Automation(PathBuf, Vec<String>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Via {
+    Host,
+    Automation,
+}
+
+impl Driver {
+    /// The Automation API driver for `lang`, made ready in the project `dir`: the TypeScript
+    /// program compiled to bin/, the Go driver compiled together with the example's `program`.
+    fn automation(lang: Lang, dir: &Path) -> Driver {
+        let drivers = repo().join("tests/integration/automation/examples");
+        match lang {
+            Lang::TypeScript => {
+                run_ok(dir, "npx", &["tsc", "-p", "."]);
+                Driver::Automation("node".into(), vec![drivers.join("driver.js").display().to_string()])
+            }
+            Lang::Python => Driver::Automation(sdk_venv().join("bin/python"), vec![drivers.join("driver.py").display().to_string()]),
+            Lang::Go => {
+                std::fs::copy(drivers.join("automation_driver.go"), dir.join("automation_driver.go")).unwrap();
+                // The driver imports the Automation API (sdk/v3/go/auto): its modules join go.sum.
+                run_ok(dir, "go", &["mod", "tidy"]);
+                run_ok(dir, "go", &["build", "-tags", "pulumi_automation", "-o", "automation-driver", "."]);
+                Driver::Automation(dir.join("automation-driver"), Vec::new())
+            }
+        }
+    }
+
+    /// `pulumi preview`, `up` or `destroy` on stack dev; what the CLI printed.
+    fn run(&self, p: &Project, op: &str) -> String {
+        match self {
+            Driver::Host => {
+                let args: &[&str] = if op == "preview" { &[op] } else { &[op, "--yes"] };
+                p.ok(args).stdout
+            }
+            Driver::Automation(program, lead) => {
+                let name = project_name(p);
+                let mut args: Vec<&str> = lead.iter().map(String::as_str).collect();
+                args.extend([op, name.as_str()]);
+                p.program_ok(program, &args).stdout
+            }
+        }
+    }
+}
+
+/// The project's name, from its Pulumi.yaml.
+fn project_name(p: &Project) -> String {
+    let yaml = std::fs::read_to_string(p.path("Pulumi.yaml")).unwrap();
+    yaml.lines()
+        .find_map(|l| l.strip_prefix("name: "))
+        .expect("Pulumi.yaml names the project")
+        .trim()
+        .to_string()
+}
+
+/// The example's life through the real CLI: preview, up, an update in place, a replacement,
+/// with the language host also `pulumi import` (its code generator is the host's), then destroy.
+fn lifecycle(lang: Lang, via: Via) {
+    let name = match via {
+        Via::Host => format!("project-{}", lang.example()),
+        Via::Automation => format!("automation-{}", lang.example()),
     };
-    let name = format!("project-{}", lang.example());
+    let hosts = match via {
+        Via::Automation => None,
+        Via::Host => {
+            let Some(hosts) = host_dir(lang.host()) else {
+                eprintln!(
+                    "SKIPPED {lang:?} project through its language host: no {} in $PULUMI_LANGUAGE_HOSTS or on PATH \
+                     (install Pulumi, or name the directory of its language hosts in PULUMI_LANGUAGE_HOSTS); \
+                     the {lang:?} Automation API test runs the same example without one",
+                    lang.host()
+                );
+                return;
+            };
+            Some(hosts)
+        }
+    };
     let t = Target::new(&name);
     let mut p = t.configure(Project::copy_of(
         &name,
         &repo().join("examples").join(lang.example()),
         &t.env_refs(),
     ));
-    p.prepend_path(&hosts);
     lang.prepare(&p.dir);
+    let driver = match hosts {
+        Some(hosts) => {
+            p.prepend_path(&hosts);
+            Driver::Host
+        }
+        None => Driver::automation(lang, &p.dir),
+    };
     let archive = pack_plugin(&format!("{name}-dist"));
     p.ok(&["plugin", "install", "resource", "aws-apigatewayv2", VERSION, "--file", &archive]);
 
-    // The host reads the SDK's package metadata and names the plugin and version it needs.
-    let required = p.ok(&["plugin", "ls", "--project"]).stdout;
-    assert!(
-        required
-            .lines()
-            .any(|l| l.split_whitespace().take(3).collect::<Vec<_>>() == ["aws-apigatewayv2", "resource", VERSION]),
-        "{lang:?}: the project does not require aws-apigatewayv2 {VERSION}:\n{required}"
-    );
+    if via == Via::Host {
+        // The host reads the SDK's package metadata and names the plugin and version it needs.
+        let required = p.ok(&["plugin", "ls", "--project"]).stdout;
+        assert!(
+            required
+                .lines()
+                .any(|l| l.split_whitespace().take(3).collect::<Vec<_>>() == ["aws-apigatewayv2", "resource", VERSION]),
+            "{lang:?}: the project does not require aws-apigatewayv2 {VERSION}:\n{required}"
+        );
+    }
 
-    let preview = p.ok(&["preview"]).stdout;
+    let preview = driver.run(&p, "preview");
     assert!(preview.contains(&format!("{TOKEN} release create")), "{lang:?}:\n{preview}");
     assert!(t.ids().is_empty(), "{lang:?}: preview created nothing");
 
-    p.ok(&["up", "--yes"]);
+    driver.run(&p, "up");
     let out = p.outputs();
     let first = out["deploymentId"]
         .as_str()
@@ -239,10 +326,12 @@ fn lifecycle(lang: Lang) {
         Some(first.as_str()),
         "{lang:?}: released to the stage"
     );
+    // The SDK's resources carry the plugin version it was generated for; the engine's default
+    // provider takes it.
     assert_eq!(provider_version_in_state(&p), vec![VERSION.to_string()], "{lang:?}");
 
     p.config("description", "Second release");
-    let up = p.ok(&["up", "--yes"]).stdout;
+    let up = driver.run(&p, "up");
     assert!(up.contains("1 updated"), "{lang:?}: description updates in place:\n{up}");
     assert_eq!(
         t.deployments(),
@@ -250,7 +339,7 @@ fn lifecycle(lang: Lang) {
     );
 
     p.config("routesVersion", "v2");
-    let up = p.ok(&["up", "--yes"]).stdout;
+    let up = driver.run(&p, "up");
     assert!(up.contains("1 replaced"), "{lang:?}: a triggers change replaces:\n{up}");
     let second = p.outputs()["deploymentId"].as_str().unwrap().to_string();
     assert_ne!(second, first, "{lang:?}");
@@ -260,37 +349,55 @@ fn lifecycle(lang: Lang) {
         Some(second.as_str()),
         "{lang:?}: the stage follows"
     );
+    let mut expected_left = vec![second.clone()];
 
-    // A deployment made outside Pulumi, imported; its code joins the program and type-checks.
-    let outside = t.deployment_made_outside("made outside");
-    let import_id = format!("{}/{outside}", t.fixture.api_id);
-    p.ok(&[
-        "import",
-        TOKEN,
-        "outside",
-        &import_id,
-        "--yes",
-        "--protect=false",
-        "--out",
-        lang.import_file(),
-    ]);
-    let code = std::fs::read_to_string(p.path(lang.import_file())).unwrap();
+    if via == Via::Host {
+        // A deployment made outside Pulumi, imported; its code joins the program and type-checks.
+        let outside = t.deployment_made_outside("made outside");
+        let import_id = format!("{}/{outside}", t.fixture.api_id);
+        p.ok(&[
+            "import",
+            TOKEN,
+            "outside",
+            &import_id,
+            "--yes",
+            "--protect=false",
+            "--out",
+            lang.import_file(),
+        ]);
+        let code = std::fs::read_to_string(p.path(lang.import_file())).unwrap();
+        assert!(
+            code.contains(&t.fixture.api_id) && code.contains("made outside"),
+            "{lang:?}:\n{code}"
+        );
+        lang.add_import(&p.dir);
+        lang.type_check(&p.dir);
+        let preview = p.run(&["preview", "--expect-no-changes", "--diff"]);
+        assert!(
+            preview.ok,
+            "{lang:?}: the program with the imported code shows no change:\n{}",
+            preview.text()
+        );
+        expected_left.push(outside);
+    }
+    expected_left.sort();
+    let mut in_state = p.deployment_ids();
+    in_state.sort();
+    assert_eq!(in_state, expected_left, "{lang:?}: the state holds what AWS has");
+
+    // With nothing changed the program plans nothing, whichever driver runs it.
+    let again = driver.run(&p, "preview");
     assert!(
-        code.contains(&t.fixture.api_id) && code.contains("made outside"),
-        "{lang:?}:\n{code}"
-    );
-    lang.add_import(&p.dir);
-    lang.type_check(&p.dir);
-    let preview = p.run(&["preview", "--expect-no-changes", "--diff"]);
-    assert!(
-        preview.ok,
-        "{lang:?}: the program with the imported code shows no change:\n{}",
-        preview.text()
+        again.contains("unchanged")
+            && !["to create", "to update", "to replace", "to delete"]
+                .iter()
+                .any(|op| again.contains(op)),
+        "{lang:?}: nothing planned:\n{again}"
     );
 
     delete_stage(&t);
-    p.ok(&["destroy", "--yes"]);
-    assert!(t.ids().is_empty(), "{lang:?}: destroy removed both deployments");
+    driver.run(&p, "destroy");
+    assert!(t.ids().is_empty(), "{lang:?}: destroy removed every deployment");
 }
 
 /// The stage is not part of the programs, and AWS refuses to delete a deployment a stage points
@@ -310,19 +417,39 @@ fn delete_stage(t: &Target) {
 /// examples/typescript run by pulumi-language-nodejs (TypeScript through ts-node), tsc on import.
 #[test]
 fn typescript_project() {
-    lifecycle(Lang::TypeScript);
+    lifecycle(Lang::TypeScript, Via::Host);
+}
+
+/// examples/typescript compiled by tsc, run by Node's Automation API (LocalWorkspace, inline
+/// program): no language host.
+#[test]
+fn typescript_automation() {
+    lifecycle(Lang::TypeScript, Via::Automation);
 }
 
 /// examples/python run by pulumi-language-python from the SDK venv, mypy --strict on import.
 #[test]
 fn python_project() {
-    lifecycle(Lang::Python);
+    lifecycle(Lang::Python, Via::Host);
+}
+
+/// examples/python's __main__.py run by Python's Automation API from the SDK venv: no language
+/// host.
+#[test]
+fn python_automation() {
+    lifecycle(Lang::Python, Via::Automation);
 }
 
 /// examples/go built and run by pulumi-language-go, go build/vet on import.
 #[test]
 fn go_project() {
-    lifecycle(Lang::Go);
+    lifecycle(Lang::Go, Via::Host);
+}
+
+/// examples/go's `program` compiled with the Go Automation API driver: no language host.
+#[test]
+fn go_automation() {
+    lifecycle(Lang::Go, Via::Automation);
 }
 
 /// Position of the first gRPC log line for `method` on resource `name` that satisfies `pick`.
