@@ -35,7 +35,7 @@ export PREV_RELEASE_ARCHIVES := $(foreach r,$(PREV_RELEASES),$(call prev_version
 ## The RPC test that `test-rust` runs on its own (see there).
 ALONE_RPC_TEST := faults::thirty_creates_meet_no_throttling
 
-.PHONY: proto prev-release bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e dist demo demo-destroy emulator
+.PHONY: proto prev-release bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e archive dist check-dist demo demo-destroy emulator
 
 build:
 	cargo build --workspace
@@ -149,17 +149,30 @@ fuzz:
 bench: tools venv
 	cargo bench -p pulumi-resource-aws-apigatewayv2 --bench calls -- --warm-up-time 1 --measurement-time 3
 	cargo build --release -p pulumi-resource-aws-apigatewayv2
+	cargo build --release -p integration-tests --bin floor
 	cargo run --release -p integration-tests --bin bench
 
-## Release archive named as the engine expects, installable with `pulumi plugin install --file`.
-dist: release
+## This machine's plugin archive (linux-amd64) named as the engine expects, installable with
+## `pulumi plugin install --file`.
+archive: release
 	@scripts/package.sh target/release/pulumi-resource-aws-apigatewayv2 $(DIST) $(VERSION)
+
+## The plugin archives for linux-amd64, linux-arm64 and windows-amd64 and their SHA-256
+## checksums, in $(DIST); installs the Rust targets and Debian's cross linkers it needs.
+dist:
+	@scripts/dist.sh $(DIST) $(VERSION)
+
+## Each archive run where it can be (natively, under Debian's qemu-user, under wine) and driven
+## over gRPC through a deployment's life against the emulator.
+check-dist: dist
+	@scripts/debian-packages.sh qemu-user wine wine64
+	cargo test -p integration-tests --test dist_archives -- --test-threads 1 --nocapture
 
 ## Run the emulator in the foreground (Ctrl-C stops it).
 emulator: release
 	target/release/apigatewayv2-emulator --port 4510 --state-file .work/emulator-state.json
 
-demo: tools dist venv
+demo: tools archive venv
 	@scripts/demo.sh up "$(ARCHIVE)" "$(VERSION)"
 
 demo-destroy: tools

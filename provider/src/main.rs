@@ -97,7 +97,10 @@ async fn shutdown_signal(cancel: CancellationToken) {
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrl_c.await;
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = cancel.cancelled() => {}
+        }
     }
 }
 

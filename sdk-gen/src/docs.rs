@@ -165,7 +165,7 @@ pub fn index_page() -> String {
 
 /// `docs/installation-configuration.md`.
 pub fn installation_page() -> String {
-    let archive = format!("pulumi-resource-{PACKAGE}-v{VERSION}-linux-amd64.tar.gz");
+    let archive = format!("pulumi-resource-{PACKAGE}-v{VERSION}-<os>-<arch>.tar.gz");
     let mut md = String::new();
     md.push_str("---\ntitle: AWS API Gateway v2 Deployments Installation & Configuration\nmeta_desc: How to install the aws-apigatewayv2 provider and its SDKs, and every provider configuration key.\nlayout: package\n---\n\n");
     md.push_str("## Installation\n\nThe provider is a plugin binary, `pulumi-resource-aws-apigatewayv2`, with an SDK per language:\n\n");
@@ -180,7 +180,12 @@ pub fn installation_page() -> String {
          Pulumi CLI installs that plugin. To install the release archive by hand (an air-gapped \
          machine, or a build of your own):\n\n\
          ```sh\npulumi plugin install resource {PACKAGE} {VERSION} --file {archive}\n```\n\n\
-         `make dist` in the provider's repository builds that archive.\n\n"
+         `make dist` in the provider's repository builds the archives for `linux-amd64`, \
+         `linux-arm64` and `windows-amd64` (the plugin is `pulumi-resource-{PACKAGE}.exe` there), \
+         with a SHA-256 checksums file (`sha256sum -c pulumi-resource-{PACKAGE}-v{VERSION}-checksums.txt`). \
+         For macOS, build it on the Mac: `cargo build --release -p pulumi-resource-{PACKAGE}`, then \
+         `scripts/package.sh target/release/pulumi-resource-{PACKAGE} target/dist {VERSION} darwin-arm64` \
+         (or `darwin-amd64`) makes the archive to install.\n\n"
     );
     md.push_str("## Credentials\n\nThe provider uses the standard AWS credential chain (environment variables, the shared config and credentials files with `profile`, container and instance roles), or static keys from the configuration below. It needs `apigateway:GET`, `apigateway:POST` and `apigateway:DELETE` (and `apigateway:PATCH` for `stageName` and description updates) on the APIs it deploys. `allowedAccountIds`, `forbiddenAccountIds` and `quotaTable` also need `sts:GetCallerIdentity`; `quotaTable` needs `dynamodb:DescribeTable`, `dynamodb:GetItem` and `dynamodb:PutItem` on its table (key `pk`, a string); `assumeRoles` needs `sts:AssumeRole` on each role, from the credentials before it.\n\n");
     let _ = write!(

@@ -33,6 +33,7 @@ pub use apigatewayv2_emulator as emulator;
 pub mod dynamo;
 pub mod e2e;
 pub mod net;
+pub mod platforms;
 pub mod process;
 pub mod rpc;
 
@@ -185,8 +186,13 @@ pub struct ProviderProcess {
 impl ProviderProcess {
     /// Launches the binary with `args`, reads the port from its first stdout line.
     pub fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::launch(Command::new(provider_binary()), args, envs)
+    }
+
+    /// Launches `cmd` (a provider binary, or an emulator such as qemu-user or wine running one)
+    /// with `args`, as [`ProviderProcess::start`] does.
+    pub fn launch(mut cmd: Command, args: &[&str], envs: &[(&str, &str)]) -> Self {
         let stderr = std::env::temp_dir().join(format!("provider-stderr-{}-{}.log", std::process::id(), fastish_id()));
-        let mut cmd = Command::new(provider_binary());
         cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -195,7 +201,7 @@ impl ProviderProcess {
         for (k, v) in envs {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("spawn provider");
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn provider {cmd:?}: {e}"));
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("read port line");

@@ -42,12 +42,13 @@ fn repo() -> PathBuf {
 
 /// Exec to port line, and exec to the first Handshake answer, in milliseconds.
 async fn startup_once() -> (f64, f64) {
+    startup_of(Command::new(provider_binary())).await
+}
+
+/// [`startup_once`] of any plugin command (the floor, an archive's binary under an emulator).
+async fn startup_of(mut cmd: Command) -> (f64, f64) {
     let t0 = Instant::now();
-    let mut child = Command::new(provider_binary())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let port_ms = t0.elapsed().as_secs_f64() * 1000.0;
@@ -61,6 +62,21 @@ async fn startup_once() -> (f64, f64) {
     (port_ms, handshake_ms)
 }
 
+/// The binary of `make dist`'s archive for `platform`, unpacked under target/bench-dist; None
+/// when the archive is not built.
+fn unpacked_archive(platform: &str) -> Option<PathBuf> {
+    let version = env!("CARGO_PKG_VERSION");
+    let archive = repo().join(format!("target/dist/pulumi-resource-aws-apigatewayv2-v{version}-{platform}.tar.gz"));
+    if !archive.exists() {
+        return None;
+    }
+    let dir = repo().join("target/bench-dist").join(platform);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    let status = Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(&dir).status().ok()?;
+    status.success().then(|| dir.join(platforms::binary_name(platform)))
+}
+
 fn kib(pid: u32, key: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -72,7 +88,12 @@ fn kib(pid: u32, key: &str) -> f64 {
 
 /// A provider process configured for the emulator at `url` with `extra` config.
 async fn configured(url: &str, extra: Value) -> (ProviderProcess, ResourceProviderClient<tonic::transport::Channel>) {
-    let p = ProviderProcess::start(&[], &[]);
+    configured_plugin(Command::new(provider_binary()), url, extra).await
+}
+
+/// [`configured`] for any plugin command (the floor).
+async fn configured_plugin(cmd: Command, url: &str, extra: Value) -> (ProviderProcess, ResourceProviderClient<tonic::transport::Channel>) {
+    let p = ProviderProcess::launch(cmd, &[], &[]);
     let mut c = integration_tests::rpc::connect(p.port).await;
     let mut cfg = json!({"region": "us-east-1", "accessKey": emulator::DEFAULT_ACCESS_KEY, "secretKey": emulator::DEFAULT_SECRET_KEY, "endpoint": url});
     for (k, v) in extra.as_object().unwrap() {
@@ -268,6 +289,31 @@ fn yaml_program(n: usize, extra: &str) -> String {
         );
     }
     p
+}
+
+/// The storm of row 12: of all calls, 30% answered 429, 10% 500, 5% dropped before the call runs
+/// and 5% after it (rules are consulted in order, so each takes its share of what is left).
+fn storm() -> Vec<emulator::faults::FaultRule> {
+    use emulator::faults::{FaultKind, FaultRule};
+    let mut left = 1.0;
+    [
+        (FaultKind::Status { status: 429 }, 0.30),
+        (FaultKind::Status { status: 500 }, 0.10),
+        (FaultKind::Reset, 0.05),
+        (FaultKind::ResetAfter, 0.05),
+    ]
+    .into_iter()
+    .map(|(kind, share)| {
+        let probability = share / left;
+        left -= share;
+        FaultRule {
+            operation: "*".into(),
+            kind,
+            count: None,
+            probability,
+        }
+    })
+    .collect()
 }
 
 /// Calls that read an API's configuration, as the emulator counted their arrival.
@@ -606,6 +652,163 @@ fn main() {
             format!("{} bytes more ({} -> {} bytes for {n})", (checked - created) / n, created, checked),
             None,
         );
+    }
+    // 10. The floor: a bare tonic server on the same crates and bindings that builds an API
+    // Gateway client in Configure and does nothing else (src/bin/floor.rs), beside the provider.
+    if run(10) {
+        let floor = provider_binary().with_file_name("floor");
+        assert!(
+            floor.exists(),
+            "{} is missing: cargo build --release -p integration-tests --bin floor",
+            floor.display()
+        );
+        let median_startup = |cmd: &dyn Fn() -> Command| {
+            let (_, handshakes): (Vec<f64>, Vec<f64>) = (0..30).map(|_| rt.block_on(startup_of(cmd()))).unzip();
+            median(handshakes)
+        };
+        let (ours, bare) = (
+            median_startup(&|| Command::new(provider_binary())),
+            median_startup(&|| Command::new(&floor)),
+        );
+        row(
+            &mut rows,
+            "start-up to first Handshake answer, provider / floor (median of 30 each)",
+            "report",
+            format!("{:.2}x ({ours:.2} ms / {bare:.2} ms)", ours / bare),
+            None,
+        );
+        let em = rt.block_on(start_emulator(fast_settings()));
+        let rss = |cmd: Command| {
+            let (p, _c) = rt.block_on(configured_plugin(cmd, &em.url, json!({})));
+            let pid = p.child.id();
+            (
+                kib(pid, "VmRSS:") / 1024.0,
+                kib(pid, "RssAnon:") / 1024.0,
+                kib(pid, "RssFile:") / 1024.0,
+            )
+        };
+        let ((ours, ours_anon, ours_file), (bare, bare_anon, bare_file)) =
+            (rss(Command::new(provider_binary())), rss(Command::new(&floor)));
+        row(
+            &mut rows,
+            "RSS after Configure, provider / floor",
+            "<= 1.05x",
+            format!(
+                "{:.2}x ({ours:.1} MiB: {ours_anon:.1} heap and stacks, {ours_file:.1} mapped / {bare:.1} MiB: \
+                 {bare_anon:.1}, {bare_file:.1})",
+                ours / bare
+            ),
+            Some(ours / bare <= 1.05),
+        );
+        let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+        let (ours, bare) = (size(&provider_binary()), size(&floor));
+        row(
+            &mut rows,
+            "stripped release binary, provider / floor",
+            "report",
+            format!("{:.2}x ({ours:.1} MB / {bare:.1} MB)", ours / bare),
+            None,
+        );
+    }
+    // 11. The plugin archives of `make dist`, when built: each binary's size, and its start-up
+    // (natively, under qemu-user, under wine: emulated start-up is reported, not judged).
+    if run(11) {
+        for platform in platforms::PLATFORMS {
+            let Some(binary) = unpacked_archive(platform) else {
+                row(
+                    &mut rows,
+                    &format!("{platform} plugin archive: binary size, start-up to port line"),
+                    "report",
+                    "not built (make dist)".into(),
+                    None,
+                );
+                continue;
+            };
+            let cmd = || {
+                let mut cmd = platforms::command(platform, &binary);
+                cmd.stderr(Stdio::null());
+                cmd
+            };
+            // The first run under wine sets up its prefix; it is not counted.
+            rt.block_on(startup_of(cmd()));
+            let (ports, _): (Vec<f64>, Vec<f64>) = (0..5).map(|_| rt.block_on(startup_of(cmd()))).unzip();
+            let size = std::fs::metadata(&binary).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+            let under = platforms::emulator(platform).map_or(String::new(), |e| format!(", under {e}"));
+            row(
+                &mut rows,
+                &format!("{platform} plugin archive: binary size, start-up to port line"),
+                "report",
+                format!("{size:.1} MB, {:.1} ms (median of 5{under})", median(ports)),
+                None,
+            );
+        }
+        platforms::stop_wine();
+    }
+    // 12. A fault storm through the real CLI: 12 deployments while every AWS call meets 30% 429s,
+    // 10% 500s and 5% connections dropped before and 5% after the call, at a 0.1 time scale;
+    // `pulumi up`, then replacing all twelve, against the floor (12 creates x 0.5 s).
+    if run(12) {
+        let n = 12;
+        let (em, f) = rt.block_on(at_aws_quota(scale, "bench-storm"));
+        let env = [
+            ("AWS_ACCESS_KEY_ID", emulator::DEFAULT_ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", emulator::DEFAULT_SECRET_KEY),
+            ("AWS_REGION", "us-east-1"),
+        ];
+        let program = yaml_program(n, "      triggers:\n        release: ${release}\n")
+            .replace("config:\n", "config:\n  release:\n    type: string\n");
+        let project = Project::new("bench-storm", &program, &env);
+        project.config("apiId", &f.api_id);
+        project.config("release", "v1");
+        project.config("aws-apigatewayv2:endpoint", &em.url);
+        project.config("aws-apigatewayv2:callsPerSecond", "100");
+        project.config(
+            "aws-apigatewayv2:createDeploymentIntervalMs",
+            &((interval * 1000.0) as i64).to_string(),
+        );
+        for rule in storm() {
+            em.emulator.add_fault(rule);
+        }
+        let floor = n as f64 * interval;
+        // Nothing lost and nothing twice: AWS holds exactly the deployments the state names,
+        // each with its fingerprint.
+        let intact = || {
+            let mut in_state = project.deployment_ids();
+            in_state.sort();
+            let mut in_aws = em.emulator.deployment_ids(&f.api_id);
+            in_aws.sort();
+            let state: Value = serde_json::from_str(&project.export()).unwrap_or_default();
+            let fingerprints = state["deployment"]["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["type"] == "aws-apigatewayv2:index:Deployment")
+                .filter(|r| r["outputs"]["apiFingerprint"].as_str().is_some_and(|f| f.starts_with("v1:")))
+                .count();
+            in_state.len() == n && in_state == in_aws && fingerprints == n
+        };
+        for (label, goal) in [("pulumi up", Some(3.0)), ("replacing all of them", None)] {
+            if goal.is_none() {
+                project.config("release", "v2");
+            }
+            let before = em.emulator.count_status(429);
+            let t0 = Instant::now();
+            let up = project.run(&["up", "--yes", "--skip-preview", "--parallel", "64"]);
+            let took = t0.elapsed().as_secs_f64();
+            let ok = up.ok && intact();
+            let ratio = took / floor;
+            row(
+                &mut rows,
+                &format!("fault storm (30% 429, 10% 500, 5%+5% dropped): {label}, {n} deployments / floor ({n} x {interval} s)"),
+                goal.map_or("report".to_string(), |g| format!("<= {g:.1}, intact")).as_str(),
+                format!(
+                    "{ratio:.2} ({took:.1} s), {} 429s met, {}",
+                    em.emulator.count_status(429) - before,
+                    if ok { "nothing lost or doubled" } else { "**not intact**" }
+                ),
+                goal.map(|g| ratio <= g && ok).or(Some(ok)),
+            );
+        }
     }
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
