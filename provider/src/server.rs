@@ -378,7 +378,7 @@ impl ResourceProvider for Provider {
                 if let Some(news) = news.as_mut() {
                     let updating = req.olds.as_ref().is_some_and(|o| !o.fields.is_empty());
                     let aws = self.aws();
-                    let found = res.check(self.ctx(aws.as_ref(), &req.urn), &checked, updating, deadline(0.0)).await;
+                    let found = res.check(self.ctx(aws.as_ref(), &req.urn), checked, updating, deadline(0.0)).await;
                     check::set_checked_inputs(decl, news, &found);
                 }
                 vec![]
@@ -401,9 +401,9 @@ impl ResourceProvider for Provider {
             .diff(
                 self.ctx(aws.as_ref(), &req.urn),
                 &req.id,
-                &old_outputs,
-                &olds,
-                &news,
+                old_outputs,
+                olds,
+                news,
                 &req.ignore_changes,
                 deadline(0.0),
             )

@@ -2,7 +2,7 @@
 //! 10 management calls per second (burst 40) per account and region; every call this process
 //! makes for the same credentials and region reserves a slot here first, so parallel operations
 //! queue for the quota instead of collecting 429s. Throttling that still happens (other clients
-//! on the account) slows the pace down; successes bring it back.
+//! on the account) slows the pace by the share of calls refused; successes bring it back.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -56,6 +56,11 @@ pub fn create_spacing(limits: &Limits) -> Duration {
 
 /// The most a run of throttles may stretch the pace.
 const MAX_SLOWDOWN: f64 = 8.0;
+/// The weight of each call's outcome in the share of calls AWS refused (an exponential moving
+/// average over roughly the last ten calls).
+const REFUSED_WEIGHT: f64 = 0.1;
+/// Below this share the pace is the published one (the average never quite reaches zero).
+const REFUSED_FLOOR: f64 = 0.01;
 
 /// One quota as a GCRA (virtual scheduling): `tat` is the theoretical arrival time of the next call.
 #[derive(Debug)]
@@ -82,7 +87,23 @@ impl Gcra {
 struct State {
     account: Gcra,
     create: Gcra,
-    slowdown: f64,
+    /// The share of recent calls AWS throttled although they kept to the pace.
+    refused: f64,
+}
+
+impl State {
+    /// When a share `r` of the calls kept to the published pace is refused, something else
+    /// (another client of the account) takes about that share of the quota, and what is left for
+    /// this process is 1 - r of it: the pace stretches by 1 / (1 - r). A steady share of throttles
+    /// that has nothing to do with the pace (a fault storm) then costs that share and no more,
+    /// where a ratchet on every throttle would climb to its cap; a quota taken by others still
+    /// slows the pace as far as MAX_SLOWDOWN.
+    fn slowdown(&self) -> f64 {
+        if self.refused < REFUSED_FLOOR {
+            return 1.0;
+        }
+        (1.0 / (1.0 - self.refused)).min(MAX_SLOWDOWN)
+    }
 }
 
 /// The pacing shared by every operation for one (credentials, region, endpoint).
@@ -111,7 +132,7 @@ impl Limiter {
                     burst: 1,
                     slack: JITTER_SLACK,
                 },
-                slowdown: 1.0,
+                refused: 0.0,
             }),
         }
     }
@@ -128,7 +149,7 @@ impl Limiter {
             return now;
         }
         let mut s = self.state();
-        let slowdown = s.slowdown;
+        let slowdown = s.slowdown();
         if !create_deployment {
             return s.account.reserve(now, slowdown);
         }
@@ -146,24 +167,25 @@ impl Limiter {
         self.limits.enabled
     }
 
-    /// AWS throttled a call anyway: slow down.
+    /// AWS throttled a call anyway: its share of refused calls grows.
     pub fn throttled(&self) {
-        if self.limits.enabled {
-            let mut s = self.state();
-            s.slowdown = (s.slowdown * 1.5).min(MAX_SLOWDOWN);
-        }
+        self.outcome(1.0);
     }
 
-    /// A call went through: drift back toward the published pace.
+    /// A call went through: the share of refused calls shrinks, back toward the published pace.
     pub fn succeeded(&self) {
+        self.outcome(0.0);
+    }
+
+    fn outcome(&self, refused: f64) {
         if self.limits.enabled {
             let mut s = self.state();
-            s.slowdown = (s.slowdown * 0.9).max(1.0);
+            s.refused += REFUSED_WEIGHT * (refused - s.refused);
         }
     }
 
     pub fn slowdown(&self) -> f64 {
-        self.state().slowdown
+        self.state().slowdown()
     }
 }
 
@@ -234,18 +256,44 @@ mod tests {
         assert_eq!(slots, vec![0, 54, 109, 163]);
     }
 
-    /// Throttles stretch the pace (bounded); successes bring it back to 1.
+    /// A run of throttles stretches the pace to its bound; successes bring it back to 1.
     #[tokio::test(start_paused = true)]
     async fn throttles_slow_down_and_recover() {
         let l = Limiter::new(Limits::default());
-        for _ in 0..20 {
+        for _ in 0..30 {
             l.throttled();
         }
         assert_eq!(l.slowdown(), MAX_SLOWDOWN);
-        for _ in 0..100 {
+        for _ in 0..50 {
             l.succeeded();
         }
         assert_eq!(l.slowdown(), 1.0);
+    }
+
+    /// A steady share of throttles stretches the pace by about 1 / (1 - share): three in ten
+    /// refused (a fault storm, or another client taking that share) cost about 1.4x, never the
+    /// cap; half refused about 2x.
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_share_of_throttles_costs_that_share() {
+        for (every, expected) in [(10, 1.43), (2, 2.0)] {
+            let l = Limiter::new(Limits::default());
+            let refused = if every == 10 { 3 } else { 1 };
+            let mut seen = Vec::new();
+            for round in 0..40 {
+                for call in 0..every {
+                    if call < refused { l.throttled() } else { l.succeeded() }
+                }
+                if round >= 20 {
+                    seen.push(l.slowdown());
+                }
+            }
+            let mean = seen.iter().sum::<f64>() / seen.len() as f64;
+            assert!(
+                (mean - expected).abs() < 0.25,
+                "{refused} in {every} refused: mean slowdown {mean:.2}, seen {seen:?}"
+            );
+            assert!(seen.iter().all(|s| *s < MAX_SLOWDOWN), "{seen:?}");
+        }
     }
 
     /// Switched off, every call may go at once.

@@ -154,6 +154,22 @@ impl Props {
         self.values.remove(name);
     }
 
+    /// Moves a known string out (typed values are made from Props they own, without copying).
+    pub fn take_str(&mut self, name: &str) -> Option<String> {
+        match self.values.remove(name) {
+            Some(Slot::Known(Val::Str(s))) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Moves a known map out.
+    pub fn take_map(&mut self, name: &str) -> Option<BTreeMap<String, String>> {
+        match self.values.remove(name) {
+            Some(Slot::Known(Val::Map(m))) => Some(m),
+            _ => None,
+        }
+    }
+
     /// Copies one property (value and secrecy) from `other`, or removes it when `other` lacks it.
     pub fn copy_from(&mut self, name: &'static str, other: &Props) {
         match other.values.get(name) {
@@ -173,17 +189,11 @@ impl Props {
     }
 
     /// Keeps only what checked inputs hold: the declaration's inputs and `checked_input` outputs.
-    pub fn inputs_only(&self, decl: &ResourceDecl) -> Props {
-        let mut out = Props::default();
-        for f in decl.checked_inputs() {
-            if let Some(slot) = self.values.get(f.name) {
-                out.values.insert(f.name, slot.clone());
-                if self.secret.contains(f.name) {
-                    out.secret.insert(f.name);
-                }
-            }
-        }
-        out
+    pub fn inputs_only(mut self, decl: &ResourceDecl) -> Props {
+        let kept = |name: &str| decl.checked_inputs().any(|f| f.name == name);
+        self.values.retain(|name, _| kept(name));
+        self.secret.retain(|name| kept(name));
+        self
     }
 }
 
@@ -365,7 +375,7 @@ fn decode_field(field: &Field, path: &str, v: &Value, secret: &mut bool, failure
                 .fields
                 .iter()
                 .filter(|(k, _)| *k != SIG_KEY)
-                .map(|(k, v)| (k.clone(), map_key_path(path, k), v));
+                .map(|(k, v)| (k.clone(), move || map_key_path(path, k), v));
             let strings = strings(items, secret, failures);
             if failures.len() > before {
                 return None;
@@ -377,7 +387,7 @@ fn decode_field(field: &Field, path: &str, v: &Value, secret: &mut bool, failure
                 failures.push(wrong("a list of strings"));
                 return None;
             };
-            let items = l.values.iter().enumerate().map(|(i, v)| ((), format!("{path}[{i}]"), v));
+            let items = l.values.iter().enumerate().map(|(i, v)| ((), move || format!("{path}[{i}]"), v));
             strings(items, secret, failures)
                 .map(|s| s.map_or(Slot::Unknown, |l| Slot::Known(Val::List(l.into_iter().map(|((), v)| v).collect()))))
         }
@@ -409,17 +419,24 @@ fn decode_field(field: &Field, path: &str, v: &Value, secret: &mut bool, failure
 }
 
 /// The strings of a map or list, each `(key, path, value)`: `None` when any failed (reported),
-/// `Some(None)` when any is unknown, else every key with its text.
-fn strings<'v, K>(
-    items: impl Iterator<Item = (K, String, &'v Value)>,
+/// `Some(None)` when any is unknown, else every key with its text. The path is made only for
+/// an item that is not a plain string: a map of twenty triggers costs no twenty paths.
+fn strings<'v, K, P: FnOnce() -> String>(
+    items: impl Iterator<Item = (K, P, &'v Value)>,
     secret: &mut bool,
     failures: &mut Vec<Failure>,
 ) -> Option<Option<Vec<(K, String)>>> {
     let before = failures.len();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(items.size_hint().0);
     let mut unknown = false;
     for (key, path, value) in items {
-        match string_item(value, &path, secret, failures) {
+        if let Some(PbKind::StringValue(text)) = &value.kind
+            && text != UNKNOWN
+        {
+            out.push((key, text.clone()));
+            continue;
+        }
+        match string_item(value, &path(), secret, failures) {
             Some(Slot::Known(Val::Str(text))) => out.push((key, text)),
             Some(_) => unknown = true,
             None => {}
@@ -532,7 +549,12 @@ fn decode_fields(fields: &'static [Field], s: &Struct, strictness: Strictness, i
             }
         };
         let mut secret = false;
-        let path = field_path(prefix, field.name);
+        // Top-level paths are the field's own name: no allocation for every property decoded.
+        let path: std::borrow::Cow<str> = if prefix.is_empty() {
+            field.name.into()
+        } else {
+            field_path(prefix, field.name).into()
+        };
         if let Some(slot) = decode_field(field, &path, value, &mut secret, &mut failures) {
             props.values.insert(field.name, slot);
             if secret {

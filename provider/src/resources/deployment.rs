@@ -86,13 +86,13 @@ impl DeploymentInputs {
 }
 
 impl FromProps for DeploymentInputs {
-    fn from_props(p: &Props) -> Self {
+    fn from_props(mut p: Props) -> Self {
         Self {
-            api_id: p.str(API_ID).map(str::to_string),
-            description: p.str(DESCRIPTION).map(str::to_string),
-            triggers: p.map(TRIGGERS).cloned(),
-            stage_name: p.str(STAGE_NAME).map(str::to_string),
-            region: p.str(REGION).map(str::to_string),
+            api_id: p.take_str(API_ID),
+            description: p.take_str(DESCRIPTION),
+            triggers: p.take_map(TRIGGERS),
+            stage_name: p.take_str(STAGE_NAME),
+            region: p.take_str(REGION),
             redeploy_on_api_change: p.bool(REDEPLOY_ON_API_CHANGE),
             live: Recorded::from_props(p),
         }
@@ -129,11 +129,8 @@ pub struct Recorded {
 }
 
 impl FromProps for Recorded {
-    fn from_props(p: &Props) -> Self {
-        Self {
-            digest: p.str(API_FINGERPRINT).map(str::to_string),
-            parts: p.map(API_FINGERPRINT_PARTS).cloned(),
-        }
+    fn from_props(mut p: Props) -> Self {
+        Self::take(&mut p)
     }
 }
 
@@ -148,6 +145,14 @@ impl IntoProps for Recorded {
 }
 
 impl Recorded {
+    /// Moves the fingerprint's two properties out of `p`.
+    fn take(p: &mut Props) -> Self {
+        Self {
+            digest: p.take_str(API_FINGERPRINT),
+            parts: p.take_map(API_FINGERPRINT_PARTS),
+        }
+    }
+
     fn of(fp: fingerprint::Fingerprint) -> Self {
         Self {
             digest: Some(fp.digest),
@@ -191,16 +196,16 @@ impl DeploymentOutputs {
 }
 
 impl FromProps for DeploymentOutputs {
-    fn from_props(p: &Props) -> Self {
+    fn from_props(mut p: Props) -> Self {
+        // The recorded fingerprint is an output here; taken first, it is not also the inputs'
+        // live one.
+        let fingerprint = Recorded::take(&mut p);
         Self {
-            inputs: DeploymentInputs {
-                live: Recorded::default(),
-                ..DeploymentInputs::from_props(p)
-            },
             auto_deployed: p.bool(AUTO_DEPLOYED),
-            created_date: p.str(CREATED_DATE).map(str::to_string),
-            deployment_status: p.str(DEPLOYMENT_STATUS).map(str::to_string),
-            fingerprint: Recorded::from_props(p),
+            created_date: p.take_str(CREATED_DATE),
+            deployment_status: p.take_str(DEPLOYMENT_STATUS),
+            fingerprint,
+            inputs: DeploymentInputs::from_props(p),
         }
     }
 }
@@ -866,7 +871,7 @@ mod tests {
         for f in DEPLOYMENT.fields {
             assert!(props.get(f.name).is_some(), "{} is declared but the outputs never set it", f.name);
         }
-        assert_eq!(DeploymentOutputs::from_props(&props), out);
+        assert_eq!(DeploymentOutputs::from_props(props.clone()), out);
         let inputs = out.inputs.clone().into_props();
         for f in DEPLOYMENT.inputs() {
             assert!(inputs.get(f.name).is_some(), "input {} has no typed field", f.name);
@@ -887,11 +892,11 @@ mod tests {
             live: live.clone(),
             ..full_outputs().inputs
         };
-        assert_eq!(DeploymentInputs::from_props(&inputs.clone().into_props()).live, live);
+        assert_eq!(DeploymentInputs::from_props(inputs.clone().into_props()).live, live);
         let outputs = DeploymentOutputs { inputs, ..full_outputs() };
         let props = outputs.into_props();
         assert_eq!(props.str(API_FINGERPRINT), Some("v1:ab"), "the outputs hold the recorded one");
-        let decoded = DeploymentOutputs::from_props(&props);
+        let decoded = DeploymentOutputs::from_props(props.clone());
         assert_eq!(decoded.inputs.live, Recorded::default());
         assert_eq!(decoded.fingerprint, full_outputs().fingerprint);
     }
@@ -903,7 +908,7 @@ mod tests {
         for name in [API_FINGERPRINT, API_FINGERPRINT_PARTS, REDEPLOY_ON_API_CHANGE] {
             p.remove(name);
         }
-        let out = DeploymentOutputs::from_props(&p);
+        let out = DeploymentOutputs::from_props(p.clone());
         assert_eq!(out.fingerprint, Recorded::default());
         assert_eq!(out.inputs.redeploy_on_api_change, None);
         assert!(!out.inputs.redeploys());

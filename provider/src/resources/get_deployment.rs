@@ -85,11 +85,11 @@ pub struct DeploymentRef {
 }
 
 impl FromProps for DeploymentRef {
-    fn from_props(p: &Props) -> Self {
+    fn from_props(mut p: Props) -> Self {
         Self {
-            api_id: p.str(API_ID).unwrap_or_default().to_string(),
-            deployment_id: p.str(DEPLOYMENT_ID).unwrap_or_default().to_string(),
-            region: p.str(REGION).map(str::to_string),
+            api_id: p.take_str(API_ID).unwrap_or_default(),
+            deployment_id: p.take_str(DEPLOYMENT_ID).unwrap_or_default(),
+            region: p.take_str(REGION),
         }
     }
 }

@@ -35,10 +35,10 @@ pub struct ApiRef {
 }
 
 impl FromProps for ApiRef {
-    fn from_props(p: &Props) -> Self {
+    fn from_props(mut p: Props) -> Self {
         Self {
-            api_id: p.str(API_ID).unwrap_or_default().to_string(),
-            region: p.str(REGION).map(str::to_string),
+            api_id: p.take_str(API_ID).unwrap_or_default(),
+            region: p.take_str(REGION),
         }
     }
 }

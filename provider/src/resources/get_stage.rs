@@ -71,11 +71,11 @@ pub struct StageRef {
 }
 
 impl FromProps for StageRef {
-    fn from_props(p: &Props) -> Self {
+    fn from_props(mut p: Props) -> Self {
         Self {
-            api_id: p.str(API_ID).unwrap_or_default().to_string(),
-            stage_name: p.str(STAGE_NAME).unwrap_or_default().to_string(),
-            region: p.str(REGION).map(str::to_string),
+            api_id: p.take_str(API_ID).unwrap_or_default(),
+            stage_name: p.take_str(STAGE_NAME).unwrap_or_default(),
+            region: p.take_str(REGION),
         }
     }
 }

@@ -19,7 +19,8 @@ use crate::error::Error;
 /// Typed properties built from [`Props`]. Lenient (what is absent or of another shape is
 /// `None`): stored state of older releases and import requests hold less.
 pub trait FromProps: Sized + Send + Sync {
-    fn from_props(props: &Props) -> Self;
+    /// Takes the Props it is made from: their strings and maps move into the typed value.
+    fn from_props(props: Props) -> Self;
 }
 
 /// Typed properties turned into [`Props`]; destructuring every field makes a forgotten one a
@@ -185,7 +186,7 @@ pub type ReadProps = ReadResult<Props, Props>;
 /// A resource with its types erased to [`Props`], as the registry holds it.
 pub trait Registered: Send + Sync {
     fn decl(&self) -> &'static ResourceDecl;
-    fn check<'a>(&'a self, ctx: Ctx<'a>, news: &'a Props, updating: bool, deadline: Instant) -> BoxFuture<'a, Props>;
+    fn check<'a>(&'a self, ctx: Ctx<'a>, news: Props, updating: bool, deadline: Instant) -> BoxFuture<'a, Props>;
     fn create<'a>(&'a self, ctx: Ctx<'a>, inputs: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Created<Props>, Error>>;
     fn read<'a>(
         &'a self,
@@ -213,13 +214,14 @@ pub trait Registered: Send + Sync {
     ) -> BoxFuture<'a, Result<(), Error>>;
     fn list<'a>(&'a self, ctx: Ctx<'a>, query: &'a Props, page: PageRequest, deadline: Instant) -> BoxFuture<'a, Result<ListPage, Error>>;
     #[allow(clippy::too_many_arguments)]
+    /// Check and Diff, the calls every preview makes per resource, take their Props by value.
     fn diff<'a>(
         &'a self,
         ctx: Ctx<'a>,
         id: &'a str,
-        old_outputs: &'a Props,
-        old_inputs: &'a Props,
-        news: &'a Props,
+        old_outputs: Props,
+        old_inputs: Props,
+        news: Props,
         ignore_changes: &'a [String],
         deadline: Instant,
     ) -> BoxFuture<'a, Result<DiffResult, Error>>;
@@ -230,7 +232,7 @@ impl<R: Resource> Registered for R {
         R::DECL
     }
 
-    fn check<'a>(&'a self, ctx: Ctx<'a>, news: &'a Props, updating: bool, deadline: Instant) -> BoxFuture<'a, Props> {
+    fn check<'a>(&'a self, ctx: Ctx<'a>, news: Props, updating: bool, deadline: Instant) -> BoxFuture<'a, Props> {
         Box::pin(async move {
             Resource::check(self, ctx, R::Inputs::from_props(news), updating, deadline)
                 .await
@@ -240,7 +242,7 @@ impl<R: Resource> Registered for R {
 
     fn create<'a>(&'a self, ctx: Ctx<'a>, inputs: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Created<Props>, Error>> {
         Box::pin(async move {
-            let created = Resource::create(self, ctx, R::Inputs::from_props(inputs), deadline).await?;
+            let created = Resource::create(self, ctx, R::Inputs::from_props(inputs.clone()), deadline).await?;
             Ok(Created {
                 id: created.id,
                 outputs: created.outputs.into_props(),
@@ -257,8 +259,8 @@ impl<R: Resource> Registered for R {
         deadline: Instant,
     ) -> BoxFuture<'a, Result<Option<ReadProps>, Error>> {
         Box::pin(async move {
-            let olds = R::Outputs::from_props(old_outputs);
-            let found = Resource::read(self, ctx, id, olds, R::Inputs::from_props(old_inputs), deadline).await?;
+            let olds = R::Outputs::from_props(old_outputs.clone());
+            let found = Resource::read(self, ctx, id, olds, R::Inputs::from_props(old_inputs.clone()), deadline).await?;
             Ok(found.map(|r| ReadResult {
                 id: r.id,
                 outputs: r.outputs.into_props(),
@@ -276,8 +278,8 @@ impl<R: Resource> Registered for R {
         deadline: Instant,
     ) -> BoxFuture<'a, Result<Props, Error>> {
         Box::pin(async move {
-            let olds = R::Outputs::from_props(olds);
-            let outputs = Resource::update(self, ctx, id, olds, R::Inputs::from_props(news), deadline).await?;
+            let olds = R::Outputs::from_props(olds.clone());
+            let outputs = Resource::update(self, ctx, id, olds, R::Inputs::from_props(news.clone()), deadline).await?;
             Ok(outputs.into_props())
         })
     }
@@ -291,32 +293,33 @@ impl<R: Resource> Registered for R {
         deadline: Instant,
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let olds = R::Outputs::from_props(olds);
-            Resource::delete(self, ctx, id, olds, R::Inputs::from_props(old_inputs), deadline).await
+            let olds = R::Outputs::from_props(olds.clone());
+            Resource::delete(self, ctx, id, olds, R::Inputs::from_props(old_inputs.clone()), deadline).await
         })
     }
 
     fn list<'a>(&'a self, ctx: Ctx<'a>, query: &'a Props, page: PageRequest, deadline: Instant) -> BoxFuture<'a, Result<ListPage, Error>> {
-        Box::pin(async move { Resource::list(self, ctx, R::Inputs::from_props(query), page, deadline).await })
+        Box::pin(async move { Resource::list(self, ctx, R::Inputs::from_props(query.clone()), page, deadline).await })
     }
 
     fn diff<'a>(
         &'a self,
         ctx: Ctx<'a>,
         id: &'a str,
-        old_outputs: &'a Props,
-        old_inputs: &'a Props,
-        news: &'a Props,
+        old_outputs: Props,
+        old_inputs: Props,
+        news: Props,
         ignore_changes: &'a [String],
         deadline: Instant,
     ) -> BoxFuture<'a, Result<DiffResult, Error>> {
         Box::pin(async move {
+            let planned = diff::diff(R::DECL, &old_inputs, &news, ignore_changes);
             let input = DiffInput {
                 id,
                 old_outputs: R::Outputs::from_props(old_outputs),
                 old_inputs: R::Inputs::from_props(old_inputs),
                 news: R::Inputs::from_props(news),
-                planned: diff::diff(R::DECL, old_inputs, news, ignore_changes),
+                planned,
                 ignore_changes,
             };
             Resource::diff(self, ctx, input, deadline).await
@@ -346,7 +349,7 @@ impl<F: Function> RegisteredFunction for F {
 
     fn invoke<'a>(&'a self, ctx: Ctx<'a>, args: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Props, Error>> {
         Box::pin(async move {
-            let result = Function::invoke(self, ctx, F::Args::from_props(args), deadline).await?;
+            let result = Function::invoke(self, ctx, F::Args::from_props(args.clone()), deadline).await?;
             Ok(result.into_props())
         })
     }
