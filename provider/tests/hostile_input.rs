@@ -130,6 +130,16 @@ proptest! {
         let _ = diff::diff(&CONFIG, &dc, &dc, &[]);
     }
 
+    /// Decoding state from an owned Struct (Diff's moves) gives exactly what decoding a borrowed
+    /// one gives.
+    #[test]
+    fn owned_decode_is_lenient_decode(s in strukt()) {
+        for decl in [&DEPLOYMENT, &CONFIG] {
+            let borrowed = props::decode(decl, Some(&s), Strictness::Lenient).0;
+            prop_assert_eq!(props::decode_owned(decl, Some(s.clone())), borrowed);
+        }
+    }
+
     /// Encoding what was decoded and decoding again gives the same properties.
     #[test]
     fn decode_encode_round_trip(s in strukt()) {

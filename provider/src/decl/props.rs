@@ -514,6 +514,47 @@ pub fn field_path(prefix: &str, name: &str) -> String {
     }
 }
 
+/// Decodes stored state (leniently, as [`decode`] with [`Strictness::Lenient`]) from a Struct it
+/// owns: plain strings and maps of plain strings, most of a deployment's state, move into the
+/// Props instead of being copied; everything else (secrets, unknowns, other kinds) decodes as
+/// [`decode`] does.
+pub fn decode_owned(decl: &ResourceDecl, s: Option<Struct>) -> Props {
+    let Some(mut s) = s else {
+        return Props::default();
+    };
+    let mut moved = Props::default();
+    for field in decl.fields {
+        let plain = match (field.kind, s.fields.get(field.name).and_then(|v| v.kind.as_ref())) {
+            (Kind::String, Some(PbKind::StringValue(text))) => text != UNKNOWN,
+            (Kind::StringMap, Some(PbKind::StructValue(m))) => m
+                .fields
+                .iter()
+                .all(|(k, v)| k != SIG_KEY && matches!(&v.kind, Some(PbKind::StringValue(t)) if t != UNKNOWN)),
+            _ => false,
+        };
+        if !plain {
+            continue;
+        }
+        let val = match s.fields.remove(field.name).and_then(|v| v.kind) {
+            Some(PbKind::StringValue(text)) => Val::Str(text),
+            Some(PbKind::StructValue(m)) => Val::Map(
+                m.fields
+                    .into_iter()
+                    .filter_map(|(k, v)| match v.kind {
+                        Some(PbKind::StringValue(t)) => Some((k, t)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        moved.values.insert(field.name, Slot::Known(val));
+    }
+    let (mut props, _) = decode_fields(decl.fields, &s, Strictness::Lenient, decl.token.starts_with("pulumi:providers:"), "");
+    props.values.append(&mut moved.values);
+    props
+}
+
 /// Decodes a Struct against a declaration. Failures name the property path and the rule; the
 /// properties that did decode are returned either way.
 pub fn decode(decl: &ResourceDecl, s: Option<&Struct>, strictness: Strictness) -> (Props, Vec<Failure>) {

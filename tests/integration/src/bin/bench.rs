@@ -1,6 +1,8 @@
 //! `make bench`: start-up, per-call overhead (from criterion's results), memory and size, bulk
 //! deploys at the quota floor with the limiter on and off, `pulumi up` of 30 deployments, Diff
-//! following the API, and four processes sharing one quota through `quotaTable` (and not).
+//! following the API, four processes sharing one quota through `quotaTable` (and not), regions in
+//! parallel, a preview of deployments following one API, the provider beside a bare tonic floor
+//! (src/bin/floor.rs), the `make dist` archives per platform, and `pulumi up` under a fault storm.
 //! Prints a table and writes bench/RESULTS.md. Run it from a release build (`make bench` does).
 
 use integration_tests::e2e::Project;
