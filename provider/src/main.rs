@@ -57,38 +57,25 @@ const SENSITIVE_TARGETS: &[&str] = &[
 ];
 
 fn init_tracing(verbosity: u32) {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::prelude::*;
-    let level = match verbosity {
-        0 => LevelFilter::WARN,
-        1..=4 => LevelFilter::INFO,
-        5..=8 => LevelFilter::DEBUG,
-        _ => LevelFilter::TRACE,
+    let default = match verbosity {
+        0 => "warn",
+        1..=4 => "info",
+        5..=8 => "debug",
+        _ => "trace",
     };
-    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false);
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     // The SDK and transport crates print request and response bodies (descriptions, signatures)
-    // at debug and trace; cap them at info whatever -v or RUST_LOG asks, so secrets never reach
-    // a log.
-    let cap = level.min(LevelFilter::INFO);
-    match std::env::var("RUST_LOG") {
-        Ok(spec) if !spec.is_empty() => {
-            let mut filter = tracing_subscriber::EnvFilter::new(spec);
-            for target in SENSITIVE_TARGETS {
-                if let Ok(directive) = format!("{target}={cap}").parse() {
-                    filter = filter.add_directive(directive);
-                }
-            }
-            tracing_subscriber::registry().with(layer.with_filter(filter)).init();
-        }
-        // Without RUST_LOG a per-target filter does: EnvFilter's directive parser and regex
-        // engine would cost every plugin start time and memory for nothing.
-        _ => {
-            let filter = Targets::new()
-                .with_default(level)
-                .with_targets(SENSITIVE_TARGETS.iter().map(|t| (*t, cap)));
-            tracing_subscriber::registry().with(layer.with_filter(filter)).init();
+    // at debug and trace; cap them whatever -v or RUST_LOG asks, so secrets never reach a log.
+    for target in SENSITIVE_TARGETS {
+        if let Ok(directive) = format!("{target}=info").parse() {
+            filter = filter.add_directive(directive);
         }
     }
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
 }
 
 async fn shutdown_signal(cancel: CancellationToken) {

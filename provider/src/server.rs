@@ -626,7 +626,10 @@ pub async fn serve(
         .add_service(service)
         // No Nagle: a reply's small HTTP/2 frames otherwise wait for the engine's delayed ACK,
         // up to 40 ms per exchange (measured at the first Handshake).
-        .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
+        .serve_with_incoming_shutdown(
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown,
+        )
         .await
 }
 

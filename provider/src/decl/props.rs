@@ -550,7 +550,13 @@ pub fn decode_owned(decl: &ResourceDecl, s: Option<Struct>) -> Props {
         };
         moved.values.insert(field.name, Slot::Known(val));
     }
-    let (mut props, _) = decode_fields(decl.fields, &s, Strictness::Lenient, decl.token.starts_with("pulumi:providers:"), "");
+    let (mut props, _) = decode_fields(
+        decl.fields,
+        &s,
+        Strictness::Lenient,
+        decl.token.starts_with("pulumi:providers:"),
+        "",
+    );
     props.values.append(&mut moved.values);
     props
 }
