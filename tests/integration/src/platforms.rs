@@ -14,6 +14,24 @@ pub fn binary_name(platform: &str) -> String {
     format!("pulumi-resource-aws-apigatewayv2{exe}")
 }
 
+/// The file name of `platform`'s archive, as `make dist` (scripts/package.sh) names it.
+pub fn archive_name(platform: &str) -> String {
+    format!("pulumi-resource-aws-apigatewayv2-v{}-{platform}.tar.gz", env!("CARGO_PKG_VERSION"))
+}
+
+/// Unpacks `archive` into `dir`, emptied first; whether tar succeeded.
+pub fn unpack(archive: &Path, dir: &Path) -> bool {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).is_ok()
+        && Command::new("tar")
+            .arg("-xzf")
+            .arg(archive)
+            .arg("-C")
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
 /// What runs it here, if anything but the binary itself.
 pub fn emulator(platform: &str) -> Option<&'static str> {
     match platform {

@@ -28,7 +28,7 @@ fn dist_dir() -> PathBuf {
 /// The archive of `platform`, checked against the checksums file, unpacked into its own dir.
 fn unpacked(platform: &str) -> PathBuf {
     let dist = dist_dir();
-    let file = format!("{NAME}-v{VERSION}-{platform}.tar.gz");
+    let file = platforms::archive_name(platform);
     let archive = dist.join(&file);
     assert!(archive.exists(), "{} is missing: run `make dist`", archive.display());
     let sums = std::fs::read_to_string(dist.join(format!("{NAME}-v{VERSION}-checksums.txt")))
@@ -42,10 +42,7 @@ fn unpacked(platform: &str) -> PathBuf {
     assert_eq!(actual.split_whitespace().next(), Some(listed), "{file}'s SHA-256");
 
     let dir = target_dir().join("dist-check").join(platform);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let status = Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(&dir).status().unwrap();
-    assert!(status.success(), "tar -xzf {}", archive.display());
+    assert!(platforms::unpack(&archive, &dir), "tar -xzf {}", archive.display());
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

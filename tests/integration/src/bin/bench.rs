@@ -67,16 +67,9 @@ async fn startup_of(mut cmd: Command) -> (f64, f64) {
 /// The binary of `make dist`'s archive for `platform`, unpacked under target/bench-dist; None
 /// when the archive is not built.
 fn unpacked_archive(platform: &str) -> Option<PathBuf> {
-    let version = env!("CARGO_PKG_VERSION");
-    let archive = repo().join(format!("target/dist/pulumi-resource-aws-apigatewayv2-v{version}-{platform}.tar.gz"));
-    if !archive.exists() {
-        return None;
-    }
+    let archive = repo().join("target/dist").join(platforms::archive_name(platform));
     let dir = repo().join("target/bench-dist").join(platform);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).ok()?;
-    let status = Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(&dir).status().ok()?;
-    status.success().then(|| dir.join(platforms::binary_name(platform)))
+    (archive.exists() && platforms::unpack(&archive, &dir)).then(|| dir.join(platforms::binary_name(platform)))
 }
 
 fn kib(pid: u32, key: &str) -> f64 {
