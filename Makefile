@@ -37,8 +37,13 @@ ALONE_RPC_TEST := faults::thirty_creates_meet_no_throttling
 
 .PHONY: proto prev-release bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e archive dist check-dist demo demo-destroy emulator
 
+## Every debug-profile cargo command selects the whole workspace with its test targets, so cargo
+## resolves one feature set and builds each dependency once: `-p` or `--exclude` would resolve
+## another and build the AWS SDK again (three copies made a clean `make test` outgrow the disk).
+CARGO_TEST := cargo test --workspace
+
 build:
-	cargo build --workspace
+	cargo build --workspace --all-targets
 
 release:
 	cargo build --release -p pulumi-resource-aws-apigatewayv2 -p apigatewayv2-emulator
@@ -55,11 +60,11 @@ $(VENV)/.installed: tests/conformance/requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/conformance/requirements.txt
 	touch $@
 
-schema:
-	cargo run --quiet -p sdk-gen -- schema
+schema: build
+	target/debug/sdk-gen schema
 
-check-schema: codegen
-	cargo run --quiet -p sdk-gen -- check
+check-schema: codegen build
+	target/debug/sdk-gen check
 	$(CODEGEN) -schema schema.json -validate-only
 	$(CODEGEN) -proto-descriptors target/proto-check.binpb
 	cmp -s target/proto-check.binpb $(PROTO_DESCRIPTORS) || (echo "$(PROTO_DESCRIPTORS) is not the protocol of Pulumi $(PULUMI_VERSION): run \`make proto\` and commit it" && exit 1)
@@ -118,21 +123,23 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 test-rust: build venv
-	cargo test --workspace --exclude integration-tests
-	cargo test -p integration-tests --test emulator_sdk --test provider_rpc -- --skip $(ALONE_RPC_TEST)
+	$(CARGO_TEST) --lib --bins --test hostile_input
+	$(CARGO_TEST) --test emulator_sdk --test provider_rpc -- --skip $(ALONE_RPC_TEST)
 	@# It measures the pacing against AWS's quota to the millisecond: run alone, not beside 25
 	@# other tests' emulators and providers on two cores.
-	cargo test -p integration-tests --test provider_rpc -- --exact $(ALONE_RPC_TEST)
-	cargo test -p integration-tests --test shared_quota -- --test-threads 1
+	$(CARGO_TEST) --test provider_rpc -- --exact $(ALONE_RPC_TEST)
+	$(CARGO_TEST) --test shared_quota -- --test-threads 1
 
 test-conformance: build venv
 	cd tests/conformance && $(VENV)/bin/python -m pytest -q
 
 prev-release:
 	@for r in $(PREV_RELEASES); do scripts/prev-release.sh "$${r%%=*}" "$${r#*=}" "$(PREV_DIR)"; done
+	@# Only the archives are kept: the releases' build tree is gigabytes the tests never read.
+	rm -rf $(PREV_DIR)/target $(PREV_DIR)/*/src
 
 test-e2e: build tools test-sdks prev-release
-	cargo test -p integration-tests --test e2e_pulumi --test e2e_projects --test e2e_config -- --test-threads 2
+	$(CARGO_TEST) --test e2e_pulumi --test e2e_projects --test e2e_config -- --test-threads 2
 
 ## Everything CI runs.
 test: tools venv build check-schema check-sdks lint test-rust test-conformance test-e2e
@@ -166,7 +173,7 @@ dist:
 ## over gRPC through a deployment's life against the emulator.
 check-dist: dist
 	@scripts/debian-packages.sh qemu-user wine wine64
-	cargo test -p integration-tests --test dist_archives -- --test-threads 1 --nocapture
+	$(CARGO_TEST) --test dist_archives -- --test-threads 1 --nocapture
 
 ## Run the emulator in the foreground (Ctrl-C stops it).
 emulator: release

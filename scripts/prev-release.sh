@@ -15,6 +15,7 @@ src="$dir/$version/src"
 rm -rf "$src" && mkdir -p "$src"
 git archive "$commit" | tar -x -C "$src"
 # One target directory for every release: they share most of their dependencies.
-(cd "$src" && CARGO_TARGET_DIR="$dir/target" cargo build --quiet -p pulumi-resource-aws-apigatewayv2)
+# Without debug info: the upgrade tests only run it, and it keeps the build tree small.
+(cd "$src" && CARGO_TARGET_DIR="$dir/target" CARGO_PROFILE_DEV_DEBUG=false cargo build --quiet -p pulumi-resource-aws-apigatewayv2)
 "$src/scripts/package.sh" "$dir/target/debug/pulumi-resource-aws-apigatewayv2" "$dir/$version" "$version" >/dev/null
 echo "prev-release: $archive"
