@@ -459,17 +459,9 @@ impl Resource for Deployment {
             }
             return news;
         }
-        let (Some(api_id), Ok(aws)) = (news.api_id.clone(), ctx.aws("Check", news.region.as_deref())) else {
-            return news;
-        };
-        match aws.api_configs.read(&api_id, deadline).await {
-            Ok(config) => {
-                news.live = Recorded::of(config.fingerprint());
-                checked_reads::keep(ctx.urn, &news.live);
-            }
-            Err(e) => tracing::info!(api_id, "Check could not read the API's configuration ({e}); Diff reads it"),
-        }
-        news
+        // Boxed: the read's future (the SDK's calls) is kilobytes, which every Check of every
+        // deployment would otherwise carry and move.
+        Box::pin(check_live(ctx, news, deadline)).await
     }
 
     /// The recorded fingerprint is kept as it was (never replaced by the live one); when the API
@@ -614,77 +606,91 @@ impl Resource for Deployment {
             planned,
             ignore_changes,
         } = input;
-        let (mut result, follow) = planned_diff(planned, &old_outputs, &news, ignore_changes);
+        let (result, follow) = planned_diff(planned, &old_outputs, &news, ignore_changes);
         if !follow {
             return Ok(result);
         }
-        if ctx.aws.is_none() {
-            // Provider config unknown in this preview: the declared rules still apply, the API
-            // cannot be read until `pulumi up` knows where it is.
-            let msg = "redeployOnApiChange: the provider's configuration is not known in this preview, so the API's configuration \
-                       cannot be read yet; `pulumi up` compares it once the configuration is known";
-            ctx.warn(msg).await;
-            return Ok(result);
-        }
-        let Some((digest, parts)) = old_outputs.fingerprint.both() else {
-            let msg = format!(
-                "redeployOnApiChange: deployment {id} has no recorded API fingerprint (it was imported, or created before version 0.2.0), \
-                 so whether the API changed since it was taken is unknown and it is not replaced. To start following the API, \
-                 replace it once: `pulumi up --replace '{}'` (or change triggers)",
-                ctx.urn
-            );
-            ctx.warn(&msg).await;
-            return Ok(result);
-        };
-        let (at, aws) = locate(ctx, "Diff", id, &old_outputs, &old_inputs)?;
-        let (api_id, id) = (&at.api_id, &at.id);
-        let live = match news.live {
-            // Check read it moments ago.
-            Recorded {
-                digest: Some(digest),
-                parts: Some(parts),
-            } => fingerprint::Fingerprint { digest, parts },
-            _ => aws
-                .api_configs
-                .read(api_id, deadline)
-                .await
-                .map_err(|e| {
-                    Error::aws(
-                        what(
-                            "Diff (redeployOnApiChange) could not read the API's configuration; without it the provider cannot tell whether the deployment is current. Reading the routes, integrations and authorizers",
-                            &aws,
-                            api_id,
-                            Some(id),
-                        ),
-                        &e,
-                    )
-                })?
-                .fingerprint(),
-        };
-        if live.digest == digest {
-            return Ok(result);
-        }
-        let changes = fingerprint::changes(parts, &live.parts);
+        // Boxed for the reason Check's read is.
+        Box::pin(diff_following(ctx, id, result, old_outputs, old_inputs, news, deadline)).await
+    }
+}
+
+/// Diff's comparison of the recorded fingerprint with the API's live one (redeployOnApiChange).
+async fn diff_following(
+    ctx: Ctx<'_>,
+    id: &str,
+    mut result: DiffResult,
+    old_outputs: DeploymentOutputs,
+    old_inputs: DeploymentInputs,
+    news: DeploymentInputs,
+    deadline: Instant,
+) -> Result<DiffResult, Error> {
+    if ctx.aws.is_none() {
+        // Provider config unknown in this preview: the declared rules still apply, the API
+        // cannot be read until `pulumi up` knows where it is.
+        let msg = "redeployOnApiChange: the provider's configuration is not known in this preview, so the API's configuration \
+                   cannot be read yet; `pulumi up` compares it once the configuration is known";
+        ctx.warn(msg).await;
+        return Ok(result);
+    }
+    let Some((digest, parts)) = old_outputs.fingerprint.both() else {
         let msg = format!(
-            "deployment {id} of {} was taken before {}; replacing it (redeployOnApiChange)",
-            aws.api(api_id),
-            stale_summary(&changes)
+            "redeployOnApiChange: deployment {id} has no recorded API fingerprint (it was imported, or created before version 0.2.0), \
+             so whether the API changed since it was taken is unknown and it is not replaced. To start following the API, \
+             replace it once: `pulumi up --replace '{}'` (or change triggers)",
+            ctx.urn
         );
         ctx.warn(&msg).await;
-        result.changes.push((API_FINGERPRINT_PARTS, ChangeKind::UpdateReplace));
-        result.details = changes
-            .iter()
-            .map(|c| {
-                let kind = match c {
-                    Change::Added(_) => ChangeKind::AddReplace,
-                    Change::Removed(_) => ChangeKind::DeleteReplace,
-                    Change::Changed(..) => ChangeKind::UpdateReplace,
-                };
-                (format!("{API_FINGERPRINT_PARTS}[{:?}]", c.label()), kind)
-            })
-            .collect();
-        Ok(result)
+        return Ok(result);
+    };
+    let (at, aws) = locate(ctx, "Diff", id, &old_outputs, &old_inputs)?;
+    let (api_id, id) = (&at.api_id, &at.id);
+    let live = match news.live {
+        // Check read it moments ago.
+        Recorded {
+            digest: Some(digest),
+            parts: Some(parts),
+        } => fingerprint::Fingerprint { digest, parts },
+        _ => aws
+            .api_configs
+            .read(api_id, deadline)
+            .await
+            .map_err(|e| {
+                Error::aws(
+                    what(
+                        "Diff (redeployOnApiChange) could not read the API's configuration; without it the provider cannot tell whether the deployment is current. Reading the routes, integrations and authorizers",
+                        &aws,
+                        api_id,
+                        Some(id),
+                    ),
+                    &e,
+                )
+            })?
+            .fingerprint(),
+    };
+    if live.digest == digest {
+        return Ok(result);
     }
+    let changes = fingerprint::changes(parts, &live.parts);
+    let msg = format!(
+        "deployment {id} of {} was taken before {}; replacing it (redeployOnApiChange)",
+        aws.api(api_id),
+        stale_summary(&changes)
+    );
+    ctx.warn(&msg).await;
+    result.changes.push((API_FINGERPRINT_PARTS, ChangeKind::UpdateReplace));
+    result.details = changes
+        .iter()
+        .map(|c| {
+            let kind = match c {
+                Change::Added(_) => ChangeKind::AddReplace,
+                Change::Removed(_) => ChangeKind::DeleteReplace,
+                Change::Changed(..) => ChangeKind::UpdateReplace,
+            };
+            (format!("{API_FINGERPRINT_PARTS}[{:?}]", c.label()), kind)
+        })
+        .collect();
+    Ok(result)
 }
 
 /// The live fingerprint Check of a deployment being updated read, kept for the engine's second
@@ -714,6 +720,21 @@ mod checked_reads {
         let mut reads = reads().lock().unwrap_or_else(|p| p.into_inner());
         reads.remove(urn).filter(|(at, _)| at.elapsed() < KEPT_FOR).map(|(_, live)| live)
     }
+}
+
+/// Check's read of the live fingerprint of a followed API, for a deployment being updated.
+async fn check_live(ctx: Ctx<'_>, mut news: DeploymentInputs, deadline: Instant) -> DeploymentInputs {
+    let (Some(api_id), Ok(aws)) = (news.api_id.clone(), ctx.aws("Check", news.region.as_deref())) else {
+        return news;
+    };
+    match aws.api_configs.read(&api_id, deadline).await {
+        Ok(config) => {
+            news.live = Recorded::of(config.fingerprint());
+            checked_reads::keep(ctx.urn, &news.live);
+        }
+        Err(e) => tracing::info!(api_id, "Check could not read the API's configuration ({e}); Diff reads it"),
+    }
+    news
 }
 
 /// Waits for DEPLOYED, telling the user what it waits for.
