@@ -41,6 +41,8 @@ ALONE_RPC_TEST := faults::thirty_creates_meet_no_throttling
 ## resolves one feature set and builds each dependency once: `-p` or `--exclude` would resolve
 ## another and build the AWS SDK again (three copies made a clean `make test` outgrow the disk).
 CARGO_TEST := cargo test --workspace
+## The test files of the crates other than integration-tests (whose suites run one by one below).
+UNIT_TESTS := $(foreach t,$(wildcard provider/tests/*.rs sdk-gen/tests/*.rs tests/emulator/tests/*.rs),--test $(basename $(notdir $(t))))
 
 build:
 	cargo build --workspace --all-targets
@@ -123,7 +125,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 test-rust: build venv
-	$(CARGO_TEST) --lib --bins --test hostile_input
+	$(CARGO_TEST) --lib --bins $(UNIT_TESTS)
 	$(CARGO_TEST) --test emulator_sdk --test provider_rpc -- --skip $(ALONE_RPC_TEST)
 	@# It measures the pacing against AWS's quota to the millisecond: run alone, not beside 25
 	@# other tests' emulators and providers on two cores.
