@@ -45,7 +45,7 @@ CARGO_TEST := cargo test --workspace
 UNIT_TESTS := $(foreach t,$(wildcard provider/tests/*.rs sdk-gen/tests/*.rs tests/emulator/tests/*.rs),--test $(basename $(notdir $(t))))
 
 build:
-	cargo build --workspace --all-targets
+	cargo build --workspace --lib --bins --tests
 
 release:
 	cargo build --release -p pulumi-resource-aws-apigatewayv2 -p apigatewayv2-emulator
