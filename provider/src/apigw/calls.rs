@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::apigw::limiter::Limiter;
+use crate::apigw::limiter::{Limiter, Limits};
 use crate::apigw::shared_quota::SharedQuota;
 use crate::error::{AwsError, ErrorKind};
 
@@ -25,6 +25,8 @@ pub struct Calls {
     cancel: CancellationToken,
     /// CreateDeployment's quota shared with other processes (`quotaTable`).
     shared: Option<Arc<SharedQuota>>,
+    /// The waits between tries, in units of the configured quota (see [`Backoff::for_limits`]).
+    backoff: Backoff,
 }
 
 /// Every item of one paged Get* collection, through [`Calls::list_all`]: `$op` is the client's
@@ -43,19 +45,38 @@ macro_rules! list_pages {
 }
 
 /// Waits between tries, doubling from `base` up to `cap`: the retries of a failed call (with
-/// jitter) and the polls for DEPLOYED (without) both take theirs from [`BACKOFF`].
+/// jitter) and the polls for DEPLOYED (without) both take theirs from [`Calls::backoff_steps`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     pub base: Duration,
     pub cap: Duration,
 }
 
+/// The waits at AWS's published quota (10 calls a second): 100 ms doubling to 10 s.
 pub const BACKOFF: Backoff = Backoff {
     base: Duration::from_millis(100),
     cap: Duration::from_secs(10),
 };
 
+/// The cap of the waits, in call intervals: 10 s at AWS's 10 calls a second.
+const CAP_INTERVALS: u32 = 100;
+
 impl Backoff {
+    /// The waits for a quota of `limits.calls_per_second`: from one call interval, doubling, up
+    /// to [`CAP_INTERVALS`] of them, so [`BACKOFF`] at AWS's published quota. Counted in the
+    /// quota's unit because that is what a retry waits for: a quota configured tenfold faster (an
+    /// account with a raised quota, or the emulator's time scale) refills tenfold sooner, and a
+    /// wall-clock backoff would then dominate everything else the operation waits for. Retries
+    /// cannot overload the account by coming sooner: each one still takes a slot of the limiter.
+    pub fn for_limits(limits: &Limits) -> Self {
+        let interval = Duration::from_secs_f64(1.0 / limits.calls_per_second.max(0.001));
+        let base = interval.clamp(Duration::from_millis(1), BACKOFF.cap);
+        Self {
+            base,
+            cap: base.saturating_mul(CAP_INTERVALS).min(Duration::from_secs(60)),
+        }
+    }
+
     /// The wait after the `n`th try (0 before the first retry): `base * 2^n`, at most `cap`.
     pub fn step(&self, n: u32) -> Duration {
         self.base.saturating_mul(1 << n.min(16)).min(self.cap)
@@ -69,13 +90,20 @@ impl Backoff {
 
 impl Calls {
     pub fn new(client: Client, limiter: Arc<Limiter>, max_attempts: u32, cancel: CancellationToken) -> Self {
+        let backoff = Backoff::for_limits(limiter.limits());
         Self {
             client,
             limiter,
             max_attempts: max_attempts.max(1),
             cancel,
             shared: None,
+            backoff,
         }
+    }
+
+    /// The waits of this client's retries and polls.
+    pub(crate) fn backoff_steps(&self) -> Backoff {
+        self.backoff
     }
 
     /// Paces CreateDeployment through `shared` (and the local limiter when it cannot be used).
@@ -126,7 +154,7 @@ impl Calls {
         if err.kind == ErrorKind::Permanent || attempt >= self.max_attempts {
             return Err(err);
         }
-        let wait = BACKOFF.jittered(attempt, fastrand::f64());
+        let wait = self.backoff.jittered(attempt, fastrand::f64());
         let at = Instant::now() + wait;
         if at > deadline {
             return Err(err);
@@ -200,5 +228,23 @@ mod tests {
         assert_eq!(ms(BACKOFF.jittered(1, 0.0)), 100);
         assert_eq!(ms(BACKOFF.jittered(1, 1.0)), 200);
         assert_eq!(ms(BACKOFF.jittered(1, 7.0)), 200);
+    }
+
+    /// At AWS's published quota the waits are BACKOFF's; a quota ten times faster waits a tenth.
+    #[test]
+    fn backoff_follows_the_quota() {
+        assert_eq!(Backoff::for_limits(&Limits::default()), BACKOFF);
+        let fast = Limits {
+            calls_per_second: 100.0,
+            ..Limits::default()
+        };
+        let b = Backoff::for_limits(&fast);
+        assert_eq!((b.base, b.cap), (Duration::from_millis(10), Duration::from_secs(1)));
+        let slow = Limits {
+            calls_per_second: 0.01,
+            ..Limits::default()
+        };
+        let b = Backoff::for_limits(&slow);
+        assert_eq!((b.base, b.cap), (Duration::from_secs(10), Duration::from_secs(60)));
     }
 }

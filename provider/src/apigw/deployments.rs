@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
-use crate::apigw::calls::{BACKOFF, Calls};
+use crate::apigw::calls::Calls;
 use crate::error::{AwsError, ErrorKind};
 use crate::list_pages;
 
@@ -349,7 +349,7 @@ impl Deployments {
             .collect())
     }
 
-    /// Polls until the deployment is DEPLOYED, with the steps of [`BACKOFF`], until
+    /// Polls until the deployment is DEPLOYED, with the steps of the retries' backoff, until
     /// `deadline` or cancellation. On failure the last state seen comes back with the reason.
     pub async fn wait_deployed(&self, api_id: &str, current: Deployment, deadline: Instant) -> Result<Deployment, (Deployment, WaitError)> {
         let started = Instant::now();
@@ -375,7 +375,7 @@ impl Deployments {
                     },
                 ));
             }
-            let sleep_until = (now + BACKOFF.step(polls)).min(deadline);
+            let sleep_until = (now + self.calls.backoff_steps().step(polls)).min(deadline);
             if self.calls.sleep_until(sleep_until).await.is_err() {
                 return Err((last, WaitError::Cancelled));
             }

@@ -162,6 +162,11 @@ impl Limiter {
         at
     }
 
+    /// The quota this limiter paces to.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Whether calls are paced at all (`rateLimiting`).
     pub fn enabled(&self) -> bool {
         self.limits.enabled
