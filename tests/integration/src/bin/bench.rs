@@ -647,6 +647,36 @@ fn main() {
             format!("{} bytes more ({} -> {} bytes for {n})", (checked - created) / n, created, checked),
             None,
         );
+        // The one-read pattern for a stack of many deployments: one getApiFingerprint invoke,
+        // its fingerprint a trigger of each (README, "A preview of many deployments of one API").
+        let keyed = format!(
+            "{}variables:\n  live:\n    fn::invoke:\n      function: aws-apigatewayv2:index:getApiFingerprint\n      arguments:\n        apiId: ${{apiId}}\n",
+            yaml_program(n, "      triggers:\n        api: ${live.apiFingerprint}\n")
+        );
+        let project = Project::new("bench-keyed", &keyed, &env);
+        project.config("apiId", &f.api_id);
+        project.config("aws-apigatewayv2:endpoint", &em.url);
+        project.config(
+            "aws-apigatewayv2:createDeploymentIntervalMs",
+            &((interval * 1000.0) as i64).to_string(),
+        );
+        project.ok(&["up", "--yes", "--skip-preview", "--parallel", "64"]);
+        let before = config_reads(&em.emulator);
+        project.ok(&["preview", "--expect-no-changes"]);
+        let unchanged = config_reads(&em.emulator) - before;
+        rt.block_on(client(&em.url).create_route().api_id(&f.api_id).route_key("POST /keyed").send())
+            .expect("CreateRoute");
+        let before = config_reads(&em.emulator);
+        let preview = project.ok(&["preview", "--diff"]);
+        let changed = config_reads(&em.emulator) - before;
+        let replaced = preview.stdout.matches("+-aws-apigatewayv2:index:Deployment: (replace)").count();
+        row(
+            &mut rows,
+            &format!("preview of {n} deployments keyed to one getApiFingerprint invoke: calls reading the API"),
+            "report",
+            format!("{unchanged} with the API unchanged; {changed} after a route was added, {replaced} of {n} to replace"),
+            None,
+        );
     }
     // 10. The floor: a bare tonic server on the same crates and bindings that builds an API
     // Gateway client in Configure and does nothing else (src/bin/floor.rs), beside the provider.
