@@ -68,7 +68,12 @@ impl Backoff {
     /// account with a raised quota, or the emulator's time scale) refills tenfold sooner, and a
     /// wall-clock backoff would then dominate everything else the operation waits for. Retries
     /// cannot overload the account by coming sooner: each one still takes a slot of the limiter.
+    /// Without the limiter (`rateLimiting: false`) nothing paces the retries, so they keep the
+    /// wall-clock [`BACKOFF`].
     pub fn for_limits(limits: &Limits) -> Self {
+        if !limits.enabled {
+            return BACKOFF;
+        }
         let interval = Duration::from_secs_f64(1.0 / limits.calls_per_second.max(0.001));
         let base = interval.clamp(Duration::from_millis(1), BACKOFF.cap);
         Self {
@@ -230,7 +235,8 @@ mod tests {
         assert_eq!(ms(BACKOFF.jittered(1, 7.0)), 200);
     }
 
-    /// At AWS's published quota the waits are BACKOFF's; a quota ten times faster waits a tenth.
+    /// At AWS's published quota the waits are BACKOFF's; a quota ten times faster waits a tenth;
+    /// unpaced retries keep BACKOFF.
     #[test]
     fn backoff_follows_the_quota() {
         assert_eq!(Backoff::for_limits(&Limits::default()), BACKOFF);
@@ -246,5 +252,7 @@ mod tests {
         };
         let b = Backoff::for_limits(&slow);
         assert_eq!((b.base, b.cap), (Duration::from_secs(10), Duration::from_secs(60)));
+        let unpaced = Limits { enabled: false, ..fast };
+        assert_eq!(Backoff::for_limits(&unpaced), BACKOFF);
     }
 }
