@@ -368,7 +368,7 @@ fn main() {
             ("struct_to_typed_and_back", "Struct -> typed -> Struct, median", None),
             ("get_schema", "GetSchema, median", None),
         ] {
-            let path = repo().join("target/criterion").join(name).join("new/estimates.json");
+            let path = target_dir().join("criterion").join(name).join("new/estimates.json");
             let ns = std::fs::read_to_string(&path)
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
