@@ -616,18 +616,27 @@ fn main() {
             ("AWS_SECRET_ACCESS_KEY", emulator::DEFAULT_SECRET_KEY),
             ("AWS_REGION", "us-east-1"),
         ];
-        let project = Project::new("bench-follow", &yaml_program(n, "      redeployOnApiChange: true\n"), &env);
-        project.config("apiId", &f.api_id);
-        project.config("aws-apigatewayv2:endpoint", &em.url);
-        project.config(
-            "aws-apigatewayv2:createDeploymentIntervalMs",
-            &((interval * 1000.0) as i64).to_string(),
-        );
-        project.ok(&["up", "--yes", "--skip-preview", "--parallel", "64"]);
+        // A project of `program` against the emulator's API, deployed once.
+        let deployed = |name: &str, program: &str| {
+            let project = Project::new(name, program, &env);
+            project.config("apiId", &f.api_id);
+            project.config("aws-apigatewayv2:endpoint", &em.url);
+            project.config(
+                "aws-apigatewayv2:createDeploymentIntervalMs",
+                &((interval * 1000.0) as i64).to_string(),
+            );
+            project.ok(&["up", "--yes", "--skip-preview", "--parallel", "64"]);
+            project
+        };
+        // The calls reading the API during one successful command, and what it printed.
+        let reads_during = |project: &Project, args: &[&str]| {
+            let before = config_reads(&em.emulator);
+            let run = project.ok(args);
+            (config_reads(&em.emulator) - before, run)
+        };
+        let project = deployed("bench-follow", &yaml_program(n, "      redeployOnApiChange: true\n"));
         let created = project.export().len();
-        let before = config_reads(&em.emulator);
-        project.ok(&["preview", "--expect-no-changes"]);
-        let reads = config_reads(&em.emulator) - before;
+        let (reads, _) = reads_during(&project, &["preview", "--expect-no-changes"]);
         project.ok(&["up", "--yes", "--skip-preview", "--expect-no-changes"]);
         let checked = project.export().len();
         row(
@@ -653,22 +662,11 @@ fn main() {
             "{}variables:\n  live:\n    fn::invoke:\n      function: aws-apigatewayv2:index:getApiFingerprint\n      arguments:\n        apiId: ${{apiId}}\n",
             yaml_program(n, "      triggers:\n        api: ${live.apiFingerprint}\n")
         );
-        let project = Project::new("bench-keyed", &keyed, &env);
-        project.config("apiId", &f.api_id);
-        project.config("aws-apigatewayv2:endpoint", &em.url);
-        project.config(
-            "aws-apigatewayv2:createDeploymentIntervalMs",
-            &((interval * 1000.0) as i64).to_string(),
-        );
-        project.ok(&["up", "--yes", "--skip-preview", "--parallel", "64"]);
-        let before = config_reads(&em.emulator);
-        project.ok(&["preview", "--expect-no-changes"]);
-        let unchanged = config_reads(&em.emulator) - before;
+        let project = deployed("bench-keyed", &keyed);
+        let (unchanged, _) = reads_during(&project, &["preview", "--expect-no-changes"]);
         rt.block_on(client(&em.url).create_route().api_id(&f.api_id).route_key("POST /keyed").send())
             .expect("CreateRoute");
-        let before = config_reads(&em.emulator);
-        let preview = project.ok(&["preview", "--diff"]);
-        let changed = config_reads(&em.emulator) - before;
+        let (changed, preview) = reads_during(&project, &["preview", "--diff"]);
         let replaced = preview.stdout.matches("+-aws-apigatewayv2:index:Deployment: (replace)").count();
         row(
             &mut rows,
