@@ -144,8 +144,6 @@ struct Inner {
     sessions: BTreeMap<String, Principal>,
     /// CreateDeployment calls answered 2xx, per account.
     creates_by_account: BTreeMap<String, u64>,
-    /// 429s the quotas answered (not injected faults), per limit: "Account", "CreateDeployment".
-    quota_refusals: BTreeMap<String, u64>,
 }
 
 /// A cheaply cloned handle to one emulator's state.
@@ -217,7 +215,6 @@ impl Emulator {
                 received: BTreeMap::new(),
                 sessions: BTreeMap::new(),
                 creates_by_account: BTreeMap::new(),
-                quota_refusals: BTreeMap::new(),
             })),
         })
     }
@@ -316,17 +313,7 @@ impl Emulator {
         if !inner.settings.quotas {
             return Ok(());
         }
-        let admitted = inner.quotas.admit(caller, create_deployment, now);
-        if let Err(limit) = admitted {
-            *inner.quota_refusals.entry(format!("{limit:?}")).or_default() += 1;
-        }
-        admitted
-    }
-
-    /// The 429s the quotas answered, per limit ("Account", "CreateDeployment"): unlike
-    /// [`Emulator::stats`], these leave out the 429s of fault rules.
-    pub fn quota_refusals(&self) -> BTreeMap<String, u64> {
-        self.lock().quota_refusals.clone()
+        inner.quotas.admit(caller, create_deployment, now)
     }
 
     /// Counts the response, then hands it back.
@@ -456,7 +443,6 @@ impl Emulator {
         inner.received.clear();
         inner.sessions.clear();
         inner.creates_by_account.clear();
-        inner.quota_refusals.clear();
         inner.quotas = Quotas::new(inner.settings.time_scale);
     }
 }
