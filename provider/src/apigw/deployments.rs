@@ -122,6 +122,7 @@ impl Deployments {
             self.calls.pace(true, deadline).await?;
             attempt += 1;
             let started = SystemTime::now();
+            tracing::debug!(api_id, ?description, attempt, "CreateDeployment sent");
             let sent = self
                 .calls
                 .client()

@@ -321,7 +321,11 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
         Some(FaultKind::Latency { latency_ms }) => tokio::time::sleep(Duration::from_millis(latency_ms)).await,
         None => {}
     }
-    if let Err(limit) = em.admit(&caller, matches!(op, Op::CreateDeployment(_)), Instant::now()) {
+    let create = matches!(op, Op::CreateDeployment(_)).then(|| {
+        let input: Value = serde_json::from_slice(&body).unwrap_or_default();
+        input["description"].as_str().unwrap_or_default().to_string()
+    });
+    if let Err(limit) = em.admit(&caller, create.as_deref(), Instant::now()) {
         let err = ApiError {
             status: 429,
             error_type: "TooManyRequestsException",

@@ -144,6 +144,8 @@ struct Inner {
     sessions: BTreeMap<String, Principal>,
     /// CreateDeployment calls answered 2xx, per account.
     creates_by_account: BTreeMap<String, u64>,
+    /// Every CreateDeployment the quotas judged: when, admitted or not, and its description.
+    create_timeline: Vec<(Instant, bool, String)>,
 }
 
 /// A cheaply cloned handle to one emulator's state.
@@ -215,6 +217,7 @@ impl Emulator {
                 received: BTreeMap::new(),
                 sessions: BTreeMap::new(),
                 creates_by_account: BTreeMap::new(),
+                create_timeline: Vec::new(),
             })),
         })
     }
@@ -308,12 +311,39 @@ impl Emulator {
         self.lock().received.get(operation).copied().unwrap_or(0)
     }
 
-    pub(crate) fn admit(&self, caller: &Caller, create_deployment: bool, now: Instant) -> Result<(), Limit> {
+    pub(crate) fn admit(&self, caller: &Caller, create: Option<&str>, now: Instant) -> Result<(), Limit> {
         let mut inner = self.lock();
         if !inner.settings.quotas {
             return Ok(());
         }
-        inner.quotas.admit(caller, create_deployment, now)
+        let verdict = inner.quotas.admit(caller, create.is_some(), now);
+        if let Some(description) = create {
+            inner.create_timeline.push((now, verdict.is_ok(), description.to_string()));
+        }
+        verdict
+    }
+
+    /// The CreateDeployment calls the quotas judged, one line each: milliseconds since the first,
+    /// since the previous, `ok` or `429`, and the deployment's description. A test that finds a
+    /// 429 prints it, so the gap that caused it is seen.
+    pub fn create_timeline(&self) -> String {
+        let inner = self.lock();
+        let Some(first) = inner.create_timeline.first().map(|c| c.0) else {
+            return String::new();
+        };
+        let mut prev = first;
+        let mut out = String::new();
+        for (at, ok, description) in &inner.create_timeline {
+            let line = format!(
+                "{:>8.1} +{:>7.1} {} {description}\n",
+                (*at - first).as_secs_f64() * 1e3,
+                (*at - prev).as_secs_f64() * 1e3,
+                if *ok { "ok " } else { "429" }
+            );
+            out.push_str(&line);
+            prev = *at;
+        }
+        out
     }
 
     /// Counts the response, then hands it back.
@@ -443,6 +473,7 @@ impl Emulator {
         inner.received.clear();
         inner.sessions.clear();
         inner.creates_by_account.clear();
+        inner.create_timeline.clear();
         inner.quotas = Quotas::new(inner.settings.time_scale);
     }
 }

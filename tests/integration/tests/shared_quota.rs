@@ -102,13 +102,42 @@ impl Fleet {
     async fn members(&self, skews: &[&str]) -> Vec<Member> {
         let mut out = vec![];
         for skew in skews {
-            out.push(self.member(self.config(Some(TABLE)), &[(SKEW_ENV, skew)]).await.expect("Configure"));
+            out.push(
+                self.member(self.config(Some(TABLE)), &[(SKEW_ENV, skew), ("RUST_LOG", "provider=debug")])
+                    .await
+                    .expect("Configure"),
+            );
         }
         out
     }
 
     fn creates_so_far(&self) -> u64 {
         self.em.emulator.creates_by_account().get(DEFAULT_ACCOUNT).copied().unwrap_or(0)
+    }
+
+    /// What a failed assertion prints: the calls per status and every create's timing.
+    fn report(&self) -> String {
+        self.report_of(&[])
+    }
+
+    /// [`Fleet::report`] with what each of `members` warned about.
+    fn report_of(&self, members: &[Member]) -> String {
+        let mut out = format!(
+            "{}\ncreates (ms, gap, verdict, description):\n{}",
+            self.em.emulator.stats(),
+            self.em.emulator.create_timeline()
+        );
+        for m in members {
+            let warned: Vec<String> = m
+                .process
+                .stderr_text()
+                .lines()
+                .filter(|l| l.contains("WARN") || l.contains("shared create slot") || l.contains("CreateDeployment sent"))
+                .map(str::to_string)
+                .collect();
+            out.push_str(&format!("process p{} warned:\n{}\n", m.process.port, warned.join("\n")));
+        }
+        out
     }
 
     fn create_429s(&self) -> u64 {
@@ -134,7 +163,7 @@ async fn four_processes_share_one_quota() {
     let tasks: Vec<_> = members.iter().flat_map(|m| f.creates(m, 8)).collect();
     assert_eq!(all_ok(tasks).await, 32);
     assert_eq!(f.creates_so_far(), 32);
-    assert_eq!(f.em.emulator.count_status(429), 0, "throttled: {}", f.em.emulator.stats());
+    assert_eq!(f.em.emulator.count_status(429), 0, "throttled: {}", f.report_of(&members));
 }
 
 /// Without the table the same four processes each pace alone and together exceed the quota:
@@ -170,7 +199,7 @@ async fn a_killed_process_leaves_the_others_unblocked() {
     for d in doomed {
         let _ = d.await;
     }
-    assert_eq!(f.create_429s(), 0, "throttled: {}", f.em.emulator.stats());
+    assert_eq!(f.create_429s(), 0, "throttled: {}", f.report());
 }
 
 /// Clocks a second off either way (one process ahead, one behind) change nothing: every create
@@ -181,7 +210,7 @@ async fn clocks_a_second_off_are_harmless() {
     let members = f.members(&["1000", "-1000", "0", "0"]).await;
     let tasks: Vec<_> = members.iter().flat_map(|m| f.creates(m, 8)).collect();
     assert_eq!(all_ok(tasks).await, 32);
-    assert_eq!(f.create_429s(), 0, "throttled: {}", f.em.emulator.stats());
+    assert_eq!(f.create_429s(), 0, "throttled: {}", f.report_of(&members));
 }
 
 /// A missing table fails Configure with the command that creates it; a table that becomes
@@ -208,5 +237,5 @@ async fn missing_and_unreachable_tables() {
     let warnings: Vec<String> = m.engine.messages().into_iter().filter(|l| l.contains("quotaTable")).collect();
     assert_eq!(warnings.len(), 1, "one warning: {warnings:?}");
     assert!(warnings[0].contains("paces CreateDeployment alone"), "{}", warnings[0]);
-    assert_eq!(f.create_429s(), 0, "throttled: {}", f.em.emulator.stats());
+    assert_eq!(f.create_429s(), 0, "throttled: {}", f.report());
 }
