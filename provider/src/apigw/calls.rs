@@ -124,37 +124,55 @@ impl Calls {
         }
     }
 
-    /// The slot of a call: from the shared table for CreateDeployment when there is one, else
-    /// from the local limiter.
-    async fn slot(&self, create_deployment: bool) -> Instant {
+    /// The slot of a call, and whether it is a create slot of the local limiter: from the
+    /// shared table for CreateDeployment when there is one, else from the local limiter.
+    async fn slot(&self, create_deployment: bool) -> (Instant, bool) {
         if create_deployment && let Some(shared) = self.shared.as_ref().filter(|s| s.available() && self.limiter.enabled()) {
             // The account's call rate stays local (see shared_quota); the create slot is shared.
             let after = self.limiter.reserve(false);
             match shared.reserve(after).await {
-                Ok(slot) => return slot,
+                Ok(slot) => return (slot, false),
                 Err(why) => shared.fall_back(&why).await,
             }
         }
-        self.limiter.reserve(create_deployment)
+        (self.limiter.reserve(create_deployment), create_deployment)
     }
 
     /// Waits for this call's slot of the quota.
     pub(crate) async fn pace(&self, create_deployment: bool, deadline: Instant) -> Result<(), AwsError> {
-        let slot = self.slot(create_deployment).await;
+        let (slot, local_create) = self.slot(create_deployment).await;
         // A call that may go now goes, even at the deadline (the wait's last look, for one).
         if slot > deadline && slot > Instant::now() {
             return Err(AwsError::local(
                 "the operation's time ran out while queued for API Gateway's request quota",
             ));
         }
-        self.sleep_until(slot).await
+        self.sleep_until(slot).await?;
+        if local_create {
+            let goes = self.limiter.create_goes();
+            if goes > deadline && goes > Instant::now() {
+                return Err(AwsError::local(
+                    "the operation's time ran out while queued for API Gateway's CreateDeployment quota",
+                ));
+            }
+            self.sleep_until(goes).await?;
+        }
+        Ok(())
     }
 
     /// After a failed attempt: gives up (returning the error) or sleeps a jittered backoff.
-    pub(crate) async fn backoff(&self, mut err: AwsError, attempt: u32, deadline: Instant) -> Result<(), AwsError> {
+    /// A throttled `create_deployment` counts against the create quota, any other call against
+    /// the account's.
+    pub(crate) async fn backoff(
+        &self,
+        mut err: AwsError,
+        attempt: u32,
+        create_deployment: bool,
+        deadline: Instant,
+    ) -> Result<(), AwsError> {
         err.attempts = attempt;
         if err.kind == ErrorKind::Throttled {
-            self.limiter.throttled();
+            self.limiter.throttled(create_deployment);
         }
         if err.kind == ErrorKind::Permanent || attempt >= self.max_attempts {
             return Err(err);
@@ -180,6 +198,31 @@ impl Calls {
         self.cancel.cancelled()
     }
 
+    /// One attempt of a call whose slot was taken: a throttled send goes once more at once, as a
+    /// probe of why AWS refused it. A throttle caused by the pace (another client has the quota)
+    /// finds the quota still spent a moment later and is throttled again; one that has nothing to
+    /// do with the pace (a fault storm) usually passes. Only a confirmed throttle reaches the
+    /// limiter's refused share (through [`Calls::backoff`]), so random 429s neither slow the pace
+    /// nor cost a CreateDeployment slot each, and a quota taken by others still slows it. The
+    /// probe takes an account slot but no create slot: a refused call consumed no token at AWS,
+    /// so the create slot it was given is still unused. Both sends count as one attempt.
+    pub(crate) async fn attempt<T, F, Fut>(&self, deadline: Instant, f: &mut F) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        match f().await {
+            Err(e) if e.kind == ErrorKind::Throttled && self.limiter.enabled() => {
+                if self.pace(false, deadline).await.is_err() {
+                    return Err(e);
+                }
+                tracing::debug!(code = ?e.code, "throttled: probing once in the same slot");
+                f().await
+            }
+            sent => sent,
+        }
+    }
+
     /// One AWS call with pacing and retries.
     pub(crate) async fn call<T, F, Fut>(&self, deadline: Instant, mut f: F) -> Result<T, AwsError>
     where
@@ -190,12 +233,12 @@ impl Calls {
         loop {
             self.pace(false, deadline).await?;
             attempt += 1;
-            match f().await {
+            match self.attempt(deadline, &mut f).await {
                 Ok(v) => {
-                    self.limiter.succeeded();
+                    self.limiter.succeeded(false);
                     return Ok(v);
                 }
-                Err(e) => self.backoff(e, attempt, deadline).await?,
+                Err(e) => self.backoff(e, attempt, false, deadline).await?,
             }
         }
     }

@@ -122,29 +122,30 @@ impl Deployments {
             self.calls.pace(true, deadline).await?;
             attempt += 1;
             let started = SystemTime::now();
-            tracing::debug!(api_id, ?description, attempt, "CreateDeployment sent");
-            let sent = self
-                .calls
-                .client()
-                .create_deployment()
-                .api_id(api_id)
-                .set_description(description.map(str::to_string))
-                .set_stage_name(stage_name.map(str::to_string))
-                .send()
-                .await;
-            match sent {
+            tracing::debug!(api_id, attempt, "CreateDeployment sent");
+            let mut send = || async move {
+                self.calls
+                    .client()
+                    .create_deployment()
+                    .api_id(api_id)
+                    .set_description(description.map(str::to_string))
+                    .set_stage_name(stage_name.map(str::to_string))
+                    .send()
+                    .await
+                    .map_err(AwsError::from_sdk)
+            };
+            match self.calls.attempt(deadline, &mut send).await {
                 Ok(out) => {
-                    self.calls.limiter().succeeded();
+                    self.calls.limiter().succeeded(true);
                     let d = deployment_from!(out, "");
                     self.claim(&d.id);
                     return Ok(d);
                 }
                 Err(e) => {
-                    let e = AwsError::from_sdk(e);
                     if e.kind == ErrorKind::Transient {
                         maybe_created_since.get_or_insert(started);
                     }
-                    if let Err(gave_up) = self.calls.backoff(e, attempt, deadline).await {
+                    if let Err(gave_up) = self.calls.backoff(e, attempt, true, deadline).await {
                         // Giving up must not leave behind a deployment an uncertain attempt made.
                         if let Some(since) = maybe_created_since
                             && let Ok(Some(d)) = self.adopt_lost(api_id, description, since, deadline).await

@@ -2,7 +2,8 @@
 //! 10 management calls per second (burst 40) per account and region; every call this process
 //! makes for the same credentials and region reserves a slot here first, so parallel operations
 //! queue for the quota instead of collecting 429s. Throttling that still happens (other clients
-//! on the account) slows the pace by the share of calls refused; successes bring it back.
+//! on the account) slows the quota that refused by the share of its calls refused; successes
+//! bring it back.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -69,29 +70,23 @@ struct Gcra {
     interval: Duration,
     burst: u32,
     slack: Duration,
-}
-
-impl Gcra {
-    /// Reserves the earliest slot at or after `earliest` and returns its time.
-    fn reserve(&mut self, earliest: Instant, slowdown: f64) -> Instant {
-        let t = self.interval.mul_f64(MARGIN * slowdown) + self.slack;
-        let tolerance = t * self.burst.saturating_sub(1);
-        let tat = self.tat.max(earliest);
-        let at = tat.checked_sub(tolerance).map_or(earliest, |allowed| allowed.max(earliest));
-        self.tat = tat + t;
-        at
-    }
-}
-
-#[derive(Debug)]
-struct State {
-    account: Gcra,
-    create: Gcra,
-    /// The share of recent calls AWS throttled although they kept to the pace.
+    /// The share of recent calls this quota refused although they kept to its pace. Kept per
+    /// quota: a refused GetDeployment says nothing about the create quota, and creates taken by
+    /// another client should slow the creates, not every poll.
     refused: f64,
 }
 
-impl State {
+impl Gcra {
+    fn new(now: Instant, interval: Duration, burst: u32, slack: Duration) -> Self {
+        Self {
+            tat: now,
+            interval,
+            burst,
+            slack,
+            refused: 0.0,
+        }
+    }
+
     /// When a share `r` of the calls kept to the published pace is refused, something else
     /// (another client of the account) takes about that share of the quota, and what is left for
     /// this process is 1 - r of it: the pace stretches by 1 / (1 - r). A steady share of throttles
@@ -104,6 +99,33 @@ impl State {
         }
         (1.0 / (1.0 - self.refused)).min(MAX_SLOWDOWN)
     }
+
+    fn outcome(&mut self, refused: f64) {
+        self.refused += REFUSED_WEIGHT * (refused - self.refused);
+    }
+
+    /// The distance between two slots at `slowdown`.
+    fn spacing(&self, slowdown: f64) -> Duration {
+        self.interval.mul_f64(MARGIN * slowdown) + self.slack
+    }
+
+    /// Reserves the earliest slot at or after `earliest` and returns its time.
+    fn reserve(&mut self, earliest: Instant, slowdown: f64) -> Instant {
+        let t = self.spacing(slowdown);
+        let tolerance = t * self.burst.saturating_sub(1);
+        let tat = self.tat.max(earliest);
+        let at = tat.checked_sub(tolerance).map_or(earliest, |allowed| allowed.max(earliest));
+        self.tat = tat + t;
+        at
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    account: Gcra,
+    create: Gcra,
+    /// When the last CreateDeployment went out (see [`Limiter::create_goes`]).
+    last_create: Option<Instant>,
 }
 
 /// The pacing shared by every operation for one (credentials, region, endpoint).
@@ -120,19 +142,14 @@ impl Limiter {
         Self {
             limits,
             state: Mutex::new(State {
-                account: Gcra {
-                    tat: now,
-                    interval: Duration::from_secs_f64(1.0 / rate),
-                    burst: limits.burst.max(1) - burst_cushion(limits.burst.max(1)),
-                    slack: Duration::ZERO,
-                },
-                create: Gcra {
-                    tat: now,
-                    interval: limits.create_interval,
-                    burst: 1,
-                    slack: JITTER_SLACK,
-                },
-                refused: 0.0,
+                account: Gcra::new(
+                    now,
+                    Duration::from_secs_f64(1.0 / rate),
+                    limits.burst.max(1) - burst_cushion(limits.burst.max(1)),
+                    Duration::ZERO,
+                ),
+                create: Gcra::new(now, limits.create_interval, 1, JITTER_SLACK),
+                last_create: None,
             }),
         }
     }
@@ -142,23 +159,47 @@ impl Limiter {
     }
 
     /// The time this call may go out; the caller sleeps until then. The slot is taken at once,
-    /// so concurrent callers queue in order instead of racing.
+    /// so concurrent callers queue in order instead of racing. For CreateDeployment this is its
+    /// place in the create queue, at the published spacing: when it really goes is decided when
+    /// it is due ([`Limiter::create_goes`]).
     pub fn reserve(&self, create_deployment: bool) -> Instant {
         let now = Instant::now();
         if !self.limits.enabled {
             return now;
         }
         let mut s = self.state();
-        let slowdown = s.slowdown();
-        if !create_deployment {
-            return s.account.reserve(now, slowdown);
+        if create_deployment {
+            s.create.reserve(now, 1.0)
+        } else {
+            let slowdown = s.account.slowdown();
+            s.account.reserve(now, slowdown)
         }
-        let create_slot = s.create.reserve(now, slowdown);
-        let at = s.account.reserve(create_slot, slowdown);
-        // A create held back by the account queue goes out later than its slot: the next create
-        // is spaced from when this one really goes, or the two could land inside one interval.
-        let held = at.saturating_duration_since(create_slot);
-        s.create.tat += held;
+    }
+
+    /// A CreateDeployment whose create slot has come: the time it may really go, after its
+    /// account slot and one create spacing (at the slowdown of now) after the previous create
+    /// really went. Decided now and not when the slot was reserved, for three reasons: creates
+    /// queue seconds ahead, and an account slot reserved at a create's future time would move
+    /// the account queue past it and hold every other call (the polls for DEPLOYED, the probes
+    /// of a throttle) until the last queued create; a slowdown fixed for the whole queue at the
+    /// moment it formed would outlast the throttles that caused it; and spacing from the
+    /// previous send rather than from its slot keeps a create that went late (held by the
+    /// account queue, or its task scheduled late) from landing inside one interval of the next.
+    pub fn create_goes(&self) -> Instant {
+        let now = Instant::now();
+        if !self.limits.enabled {
+            return now;
+        }
+        let mut s = self.state();
+        let spacing = s.create.spacing(s.create.slowdown());
+        let account_slowdown = s.account.slowdown();
+        let mut at = s.account.reserve(now, account_slowdown);
+        if let Some(previous) = s.last_create {
+            at = at.max(previous + spacing);
+        }
+        s.last_create = Some(at);
+        // Creates reserved from now on queue after this one's real time.
+        s.create.tat = s.create.tat.max(at + spacing);
         at
     }
 
@@ -172,25 +213,35 @@ impl Limiter {
         self.limits.enabled
     }
 
-    /// AWS throttled a call anyway: its share of refused calls grows.
-    pub fn throttled(&self) {
-        self.outcome(1.0);
-    }
-
-    /// A call went through: the share of refused calls shrinks, back toward the published pace.
-    pub fn succeeded(&self) {
-        self.outcome(0.0);
-    }
-
-    fn outcome(&self, refused: f64) {
+    /// AWS throttled a call anyway (a CreateDeployment, or another call): the refused share of
+    /// that call's quota grows.
+    pub fn throttled(&self, create_deployment: bool) {
         if self.limits.enabled {
             let mut s = self.state();
-            s.refused += REFUSED_WEIGHT * (refused - s.refused);
+            if create_deployment {
+                s.create.outcome(1.0)
+            } else {
+                s.account.outcome(1.0)
+            }
         }
     }
 
-    pub fn slowdown(&self) -> f64 {
-        self.state().slowdown()
+    /// A call went through: the refused share of each quota it passed shrinks, back toward the
+    /// published pace. A CreateDeployment passed both.
+    pub fn succeeded(&self, create_deployment: bool) {
+        if self.limits.enabled {
+            let mut s = self.state();
+            s.account.outcome(0.0);
+            if create_deployment {
+                s.create.outcome(0.0);
+            }
+        }
+    }
+
+    /// The slowdown of the account quota and of the create quota.
+    pub fn slowdown(&self) -> (f64, f64) {
+        let s = self.state();
+        (s.account.slowdown(), s.create.slowdown())
     }
 }
 
@@ -212,15 +263,20 @@ mod tests {
         d.as_millis()
     }
 
+    /// A limiter at `calls_per_second` (burst `burst`) and one create every `create_ms`.
+    fn paced(calls_per_second: f64, burst: u32, create_ms: u64) -> Limiter {
+        Limiter::new(Limits {
+            calls_per_second,
+            burst,
+            create_interval: Duration::from_millis(create_ms),
+            enabled: true,
+        })
+    }
+
     /// The account quota admits its burst (less the cushion) at once, then paces at the rate (plus the margin).
     #[tokio::test(start_paused = true)]
     async fn burst_then_rate() {
-        let l = Limiter::new(Limits {
-            calls_per_second: 10.0,
-            burst: 4,
-            create_interval: Duration::from_secs(5),
-            enabled: true,
-        });
+        let l = paced(10.0, 4, 5000);
         let start = Instant::now();
         let slots: Vec<u128> = (0..6).map(|_| ms(l.reserve(false) - start)).collect();
         // A burst of 4 keeps one token in AWS's bucket as a cushion against jitter.
@@ -231,31 +287,53 @@ mod tests {
     /// goes out, not from the slot it was given.
     #[tokio::test(start_paused = true)]
     async fn creates_spaced_from_real_send() {
-        let l = Limiter::new(Limits {
-            calls_per_second: 10.0,
-            burst: 4,
-            create_interval: Duration::from_millis(500),
-            enabled: true,
-        });
+        let l = paced(10.0, 4, 500);
         let start = Instant::now();
+        assert_eq!(l.reserve(true), start, "the first create slot is now");
         for _ in 0..10 {
             l.reserve(false);
         }
-        let first = ms(l.reserve(true) - start);
-        let second = ms(l.reserve(true) - start);
+        let first = ms(l.create_goes() - start);
         assert!(first >= 700, "the first create waits for the account queue: {first}");
+        let second_slot = ms(l.reserve(true) - start);
+        assert!(second_slot >= first + 515, "the queue moved with the held create: {second_slot}");
+        tokio::time::sleep_until(start + Duration::from_millis(second_slot as u64)).await;
+        let second = ms(l.create_goes() - start);
         assert!(second - first >= 515, "creates {first} and {second} closer than the interval");
+    }
+
+    /// Creates queued seconds ahead take no account slot until they go: calls in between are
+    /// not held behind the last queued create.
+    #[tokio::test(start_paused = true)]
+    async fn queued_creates_do_not_hold_other_calls() {
+        let l = paced(10.0, 4, 500);
+        let start = Instant::now();
+        let slots: Vec<u128> = (0..12).map(|_| ms(l.reserve(true) - start)).collect();
+        assert!(slots[11] >= 11 * 515, "{slots:?}");
+        let calls: Vec<u128> = (0..6).map(|_| ms(l.reserve(false) - start)).collect();
+        assert!(calls.iter().all(|c| *c < 500), "other calls keep the account pace: {calls:?}");
+    }
+
+    /// A create whose task went late is still one spacing before the next one goes, even when
+    /// the next one's slot has come.
+    #[tokio::test(start_paused = true)]
+    async fn a_late_create_pushes_the_next() {
+        let l = paced(1000.0, 40, 500);
+        let start = Instant::now();
+        let a = l.reserve(true);
+        let b = l.reserve(true);
+        // The first create's task wakes 100 ms after its slot.
+        tokio::time::sleep_until(a + Duration::from_millis(100)).await;
+        let a_went = l.create_goes();
+        tokio::time::sleep_until(b).await;
+        let b_went = l.create_goes();
+        assert!(ms(b_went - a_went) >= 515, "{} then {}", ms(a_went - start), ms(b_went - start));
     }
 
     /// CreateDeployment slots are one interval apart, whatever the burst of the account quota.
     #[tokio::test(start_paused = true)]
     async fn creates_are_spaced() {
-        let l = Limiter::new(Limits {
-            calls_per_second: 1000.0,
-            burst: 40,
-            create_interval: Duration::from_millis(50),
-            enabled: true,
-        });
+        let l = paced(1000.0, 40, 50);
         let start = Instant::now();
         let slots: Vec<u128> = (0..4).map(|_| ms(l.reserve(true) - start)).collect();
         assert_eq!(slots, vec![0, 54, 109, 163]);
@@ -266,13 +344,38 @@ mod tests {
     async fn throttles_slow_down_and_recover() {
         let l = Limiter::new(Limits::default());
         for _ in 0..30 {
-            l.throttled();
+            l.throttled(false);
         }
-        assert_eq!(l.slowdown(), MAX_SLOWDOWN);
+        assert_eq!(l.slowdown(), (MAX_SLOWDOWN, 1.0), "refused polls do not slow the creates");
         for _ in 0..50 {
-            l.succeeded();
+            l.succeeded(false);
         }
-        assert_eq!(l.slowdown(), 1.0);
+        assert_eq!(l.slowdown(), (1.0, 1.0));
+    }
+
+    /// Refused creates slow the creates and not the account's other calls; a create that went
+    /// through brings both quotas back.
+    #[tokio::test(start_paused = true)]
+    async fn each_quota_has_its_own_slowdown() {
+        let l = Limiter::new(Limits {
+            create_interval: Duration::from_millis(500),
+            ..Limits::default()
+        });
+        for _ in 0..5 {
+            l.throttled(true);
+        }
+        let (account, create) = l.slowdown();
+        assert_eq!(account, 1.0);
+        assert!(create > 1.5, "{create}");
+        let start = Instant::now();
+        let first = l.create_goes();
+        let second = l.create_goes();
+        assert!(second - first >= Duration::from_millis(500).mul_f64(create), "{:?}", second - first);
+        assert!(ms(l.reserve(false) - start) < 10, "other calls are not held");
+        for _ in 0..50 {
+            l.succeeded(true);
+        }
+        assert_eq!(l.slowdown(), (1.0, 1.0));
     }
 
     /// A steady share of throttles stretches the pace by about 1 / (1 - share): three in ten
@@ -286,10 +389,10 @@ mod tests {
             let mut seen = Vec::new();
             for round in 0..40 {
                 for call in 0..every {
-                    if call < refused { l.throttled() } else { l.succeeded() }
+                    if call < refused { l.throttled(false) } else { l.succeeded(false) }
                 }
                 if round >= 20 {
-                    seen.push(l.slowdown());
+                    seen.push(l.slowdown().0);
                 }
             }
             let mean = seen.iter().sum::<f64>() / seen.len() as f64;

@@ -313,18 +313,29 @@ async fn handle(State(em): State<Emulator>, req: Request) -> Response {
     };
     let op_name = op.name();
     let name = op_name.as_str();
-    let mut reset_after = false;
-    match em.pick_fault(name) {
-        Some(FaultKind::Status { status }) => return em.answer(name, error_response(&status_error(status))),
-        Some(FaultKind::Reset) => return em.answer(name, reset_response()),
-        Some(FaultKind::ResetAfter) => reset_after = true,
-        Some(FaultKind::Latency { latency_ms }) => tokio::time::sleep(Duration::from_millis(latency_ms)).await,
-        None => {}
-    }
     let create = matches!(op, Op::CreateDeployment(_)).then(|| {
         let input: Value = serde_json::from_slice(&body).unwrap_or_default();
         input["description"].as_str().unwrap_or_default().to_string()
     });
+    let fault_met = |met: &'static str| {
+        if let Some(d) = &create {
+            em.note_create_fault(d, met);
+        }
+    };
+    let mut reset_after = false;
+    match em.pick_fault(name) {
+        Some(FaultKind::Status { status }) => {
+            fault_met(if status == 429 { "fault 429" } else { "fault 5xx/4xx" });
+            return em.answer(name, error_response(&status_error(status)));
+        }
+        Some(FaultKind::Reset) => {
+            fault_met("reset");
+            return em.answer(name, reset_response());
+        }
+        Some(FaultKind::ResetAfter) => reset_after = true,
+        Some(FaultKind::Latency { latency_ms }) => tokio::time::sleep(Duration::from_millis(latency_ms)).await,
+        None => {}
+    }
     if let Err(limit) = em.admit(&caller, create.as_deref(), Instant::now()) {
         let err = ApiError {
             status: 429,

@@ -144,8 +144,11 @@ struct Inner {
     sessions: BTreeMap<String, Principal>,
     /// CreateDeployment calls answered 2xx, per account.
     creates_by_account: BTreeMap<String, u64>,
-    /// Every CreateDeployment the quotas judged: when, admitted or not, and its description.
-    create_timeline: Vec<(Instant, bool, String)>,
+    /// Every CreateDeployment: when it arrived, what it met (`ok`, a quota's `429`, or a fault),
+    /// and its description.
+    create_timeline: Vec<(Instant, &'static str, String)>,
+    /// 429s the quotas answered (not injected faults), per limit: "Account", "CreateDeployment".
+    quota_refusals: BTreeMap<String, u64>,
 }
 
 /// A cheaply cloned handle to one emulator's state.
@@ -218,6 +221,7 @@ impl Emulator {
                 sessions: BTreeMap::new(),
                 creates_by_account: BTreeMap::new(),
                 create_timeline: Vec::new(),
+                quota_refusals: BTreeMap::new(),
             })),
         })
     }
@@ -317,15 +321,31 @@ impl Emulator {
             return Ok(());
         }
         let verdict = inner.quotas.admit(caller, create.is_some(), now);
+        if let Err(limit) = verdict {
+            *inner.quota_refusals.entry(format!("{limit:?}")).or_default() += 1;
+        }
         if let Some(description) = create {
-            inner.create_timeline.push((now, verdict.is_ok(), description.to_string()));
+            let met = if verdict.is_ok() { "ok" } else { "429" };
+            inner.create_timeline.push((now, met, description.to_string()));
         }
         verdict
     }
 
-    /// The CreateDeployment calls the quotas judged, one line each: milliseconds since the first,
-    /// since the previous, `ok` or `429`, and the deployment's description. A test that finds a
-    /// 429 prints it, so the gap that caused it is seen.
+    /// A CreateDeployment that met a fault rule (`met` names it), for [`Emulator::create_timeline`].
+    pub(crate) fn note_create_fault(&self, description: &str, met: &'static str) {
+        self.lock().create_timeline.push((Instant::now(), met, description.to_string()));
+    }
+
+    /// The 429s the quotas answered, per limit ("Account", "CreateDeployment"): unlike
+    /// [`Emulator::stats`], these leave out the 429s of fault rules.
+    pub fn quota_refusals(&self) -> BTreeMap<String, u64> {
+        self.lock().quota_refusals.clone()
+    }
+
+    /// Every CreateDeployment, one line each: milliseconds since the first, since the previous,
+    /// what it met (`ok`, `429` from the quota, or the fault: `fault 429`, `fault 500`, `reset`,
+    /// `ok, reset after`), and the deployment's description. A test that finds a 429 prints it,
+    /// so the gap that caused it is seen; the bench prints it for a slow storm.
     pub fn create_timeline(&self) -> String {
         let inner = self.lock();
         let Some(first) = inner.create_timeline.first().map(|c| c.0) else {
@@ -333,12 +353,11 @@ impl Emulator {
         };
         let mut prev = first;
         let mut out = String::new();
-        for (at, ok, description) in &inner.create_timeline {
+        for (at, met, description) in &inner.create_timeline {
             let line = format!(
-                "{:>8.1} +{:>7.1} {} {description}\n",
+                "{:>8.1} +{:>7.1} {met:<15} {description}\n",
                 (*at - first).as_secs_f64() * 1e3,
                 (*at - prev).as_secs_f64() * 1e3,
-                if *ok { "ok " } else { "429" }
             );
             out.push_str(&line);
             prev = *at;
@@ -474,6 +493,7 @@ impl Emulator {
         inner.sessions.clear();
         inner.creates_by_account.clear();
         inner.create_timeline.clear();
+        inner.quota_refusals.clear();
         inner.quotas = Quotas::new(inner.settings.time_scale);
     }
 }

@@ -817,6 +817,13 @@ fn main() {
             let t0 = Instant::now();
             let up = project.run(&["up", "--yes", "--skip-preview", "--parallel", "64"]);
             let took = t0.elapsed().as_secs_f64();
+            // What the storm did, call by call, for reading a slow run.
+            eprintln!(
+                "storm, {label}: {}; quota 429s {:?}; creates (ms, gap, met, description):\n{}",
+                em.emulator.stats(),
+                em.emulator.quota_refusals(),
+                em.emulator.create_timeline()
+            );
             let ok = up.ok && intact();
             let ratio = took / floor;
             row(
