@@ -2,7 +2,8 @@
 //! server on the same crates and the same protocol bindings that does what any provider must
 //! and nothing more. It prints its port, answers Handshake, GetPluginInfo and CheckConfig, and in
 //! Configure builds an aws-sdk-apigatewayv2 client from the region, keys and endpoint; every other
-//! RPC is Unimplemented.
+//! RPC is Unimplemented. It is linked as the plugin is (a fixed-address executable on Linux;
+//! see build.rs), so the bench's ratios compare the code, not the link mode.
 
 use aws_config::{BehaviorVersion, Region};
 use provider::proto::pulumirpc as rpc;
