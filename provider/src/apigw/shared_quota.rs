@@ -323,14 +323,15 @@ impl SharedQuota {
             let written = self.put(item.map(|i| i.seq), next).await;
             self.timed_write(send_at.elapsed());
             match written {
-                Ok(()) if Instant::now() > slot + LATE_TOLERANCE => {
-                    // Missed (a slow write): the claimed slot stays unused, which only delays
-                    // others, and the next one follows it without a read.
-                    tracing::debug!(seq = next.seq, "a slow table write missed its slot; reserving the next");
-                    *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((next, slot));
-                    guess = Some((next, slot));
-                }
                 Ok(()) => {
+                    *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((next, slot));
+                    if Instant::now() > slot + LATE_TOLERANCE {
+                        // Missed (a slow write): the claimed slot stays unused, which only delays
+                        // others, and the next one follows it without a read.
+                        tracing::debug!(seq = next.seq, "a slow table write missed its slot; reserving the next");
+                        guess = Some((next, slot));
+                        continue;
+                    }
                     tracing::debug!(
                         seq = next.seq,
                         after_ms = after.saturating_duration_since(Instant::now()).as_millis() as u64,
@@ -338,7 +339,6 @@ impl SharedQuota {
                         read = ?item,
                         "reserved a shared create slot"
                     );
-                    *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((next, slot));
                     return Ok(slot);
                 }
                 Err(PutError::Conflict(winner)) => known = winner.map(Some),
