@@ -11,8 +11,11 @@ use provider::server::Provider;
 use std::hint::black_box;
 use tokio_util::sync::CancellationToken;
 
-/// The requests name their resource, as the engine's do (the registry dispatches by type).
+/// The requests name their resource as the pinned engine's do: URN, type and name (the registry
+/// dispatches by type).
 const URN: &str = "urn:pulumi:bench::bench::aws-apigatewayv2:index:Deployment::d";
+const TYPE: &str = "aws-apigatewayv2:index:Deployment";
+const NAME: &str = "d";
 
 fn s(v: &str) -> Value {
     Value {
@@ -53,6 +56,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(provider.check(tonic::Request::new(CheckRequest {
                 urn: URN.into(),
+                r#type: TYPE.into(),
+                name: NAME.into(),
                 news: Some(black_box(new.clone())),
                 ..Default::default()
             })))
@@ -66,6 +71,8 @@ fn benches(c: &mut Criterion) {
                 news: Some(black_box(new.clone())),
                 old_inputs: Some(old.clone()),
                 urn: URN.into(),
+                r#type: TYPE.into(),
+                name: NAME.into(),
                 ..Default::default()
             };
             rt.block_on(provider.diff(tonic::Request::new(req))).unwrap()
@@ -75,6 +82,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(provider.check(tonic::Request::new(CheckRequest {
                 urn: URN.into(),
+                r#type: TYPE.into(),
+                name: NAME.into(),
                 news: Some(black_box(new.clone())),
                 ..Default::default()
             })))
@@ -84,6 +93,8 @@ fn benches(c: &mut Criterion) {
                 news: Some(new.clone()),
                 old_inputs: Some(old.clone()),
                 urn: URN.into(),
+                r#type: TYPE.into(),
+                name: NAME.into(),
                 ..Default::default()
             };
             rt.block_on(provider.diff(tonic::Request::new(req))).unwrap()

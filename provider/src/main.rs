@@ -56,25 +56,39 @@ const SENSITIVE_TARGETS: &[&str] = &[
     "rustls",
 ];
 
-fn init_tracing(verbosity: u32) {
+/// What is logged: the level `-v` asks, or what `RUST_LOG` says (`target=level,...`), with the
+/// sensitive crates capped. A target filter rather than tracing-subscriber's EnvFilter: the same
+/// syntax minus span and field matching, without the regex engine EnvFilter starts in every
+/// process (about 100 KiB of resident code after Configure). An unreadable `RUST_LOG` falls back
+/// to `-v`.
+fn log_filter(verbosity: u32, rust_log: Option<&str>) -> tracing_subscriber::filter::Targets {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
     let default = match verbosity {
-        0 => "warn",
-        1..=4 => "info",
-        5..=8 => "debug",
-        _ => "trace",
+        0 => LevelFilter::WARN,
+        1..=4 => LevelFilter::INFO,
+        5..=8 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
     };
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let mut filter = rust_log
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(default));
     // The SDK and transport crates print request and response bodies (descriptions, signatures)
     // at debug and trace; cap them whatever -v or RUST_LOG asks, so secrets never reach a log.
     for target in SENSITIVE_TARGETS {
-        if let Ok(directive) = format!("{target}=info").parse() {
-            filter = filter.add_directive(directive);
-        }
+        filter = filter.with_target(*target, LevelFilter::INFO);
     }
+    filter
+}
+
+fn init_tracing(verbosity: u32) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let filter = log_filter(verbosity, std::env::var("RUST_LOG").ok().as_deref());
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
-        .with_env_filter(filter)
+        .finish()
+        .with(filter)
         .init();
 }
 
@@ -185,6 +199,22 @@ mod tests {
 
     fn args(v: &[&str]) -> Args {
         parse_args(v.iter().map(|s| s.to_string()))
+    }
+
+    /// RUST_LOG and -v choose the level, but the crates that print bodies stay at info.
+    #[test]
+    fn sensitive_crates_are_capped() {
+        use tracing::Level;
+        let f = log_filter(9, None);
+        assert!(f.would_enable("provider::server", &Level::TRACE));
+        assert!(!f.would_enable("aws_sigv4::sign", &Level::DEBUG));
+        assert!(f.would_enable("aws_sigv4::sign", &Level::INFO));
+        let f = log_filter(0, Some("provider=debug,hyper=trace"));
+        assert!(f.would_enable("provider::apigw", &Level::DEBUG));
+        assert!(!f.would_enable("hyper::client", &Level::DEBUG));
+        assert!(!f.would_enable("tokio", &Level::ERROR), "targets RUST_LOG does not name are off");
+        let f = log_filter(0, Some("provider[span{x=1}]=debug"));
+        assert!(f.would_enable("provider", &Level::WARN) && !f.would_enable("provider", &Level::INFO));
     }
 
     /// The engine address is the last argument, whatever flags come before it.

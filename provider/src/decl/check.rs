@@ -155,7 +155,7 @@ fn field_rules(fields: &[Field], props: &Props, prefix: &str, provider: &FromPro
     for field in fields.iter().filter(|f| f.role == Role::Input) {
         let name = field_path(prefix, field.name);
         match props.get(field.name) {
-            None if field.required => failures.push(Failure::new(&name, format!("missing required property {name}"))),
+            None if field.required => failures.push(Failure::new(&*name, format!("missing required property {name}"))),
             Some(Slot::Known(Val::Str(s))) => {
                 let n = s.chars().count();
                 if let (Some(min), Some(max)) = (field.min_len, field.max_len)
@@ -166,22 +166,22 @@ fn field_rules(fields: &[Field], props: &Props, prefix: &str, provider: &FromPro
                     } else {
                         format!("{min} to {max} characters")
                     };
-                    failures.push(Failure::new(&name, format!("{name} must be {rule} long, got {n}")));
+                    failures.push(Failure::new(&*name, format!("{name} must be {rule} long, got {n}")));
                 } else if field.format == Some(Format::Region) {
                     if let Some(reason) = region_rule(&name, s, provider) {
-                        failures.push(Failure::new(&name, reason));
+                        failures.push(Failure::new(&*name, reason));
                     }
                 } else if let Some(format) = field.format
                     && let Err(rule) = check_format(format, s)
                 {
-                    failures.push(Failure::new(&name, format!("{name} must be {rule}, got {s:?}")));
+                    failures.push(Failure::new(&*name, format!("{name} must be {rule}, got {s:?}")));
                 }
             }
             Some(Slot::Known(Val::Int(i))) => {
                 if let (Some(min), Some(max)) = (field.min_int, field.max_int)
                     && (*i < min || *i > max)
                 {
-                    failures.push(Failure::new(&name, format!("{name} must be between {min} and {max}, got {i}")));
+                    failures.push(Failure::new(&*name, format!("{name} must be between {min} and {max}, got {i}")));
                 }
             }
             Some(Slot::Known(Val::List(items))) => {
@@ -206,7 +206,10 @@ fn field_rules(fields: &[Field], props: &Props, prefix: &str, provider: &FromPro
                     if let Some(max) = d.max_items
                         && os.len() > max
                     {
-                        failures.push(Failure::new(&name, format!("{name} takes at most {max} item(s), got {}", os.len())));
+                        failures.push(Failure::new(
+                            &*name,
+                            format!("{name} takes at most {max} item(s), got {}", os.len()),
+                        ));
                     }
                     for (i, o) in os.iter().enumerate() {
                         field_rules(d.fields, o, &format!("{name}[{i}]"), provider, failures);

@@ -427,7 +427,9 @@ fn strings<'v, K, P: FnOnce() -> String>(
     failures: &mut Vec<Failure>,
 ) -> Option<Option<Vec<(K, String)>>> {
     let before = failures.len();
-    let mut out = Vec::with_capacity(items.size_hint().0);
+    // A map's items come filtered (no lower bound): sized by the upper one, the Vec never grows.
+    let (least, most) = items.size_hint();
+    let mut out = Vec::with_capacity(most.unwrap_or(least));
     let mut unknown = false;
     for (key, path, value) in items {
         if let Some(PbKind::StringValue(text)) = &value.kind
@@ -505,12 +507,13 @@ fn decode_object(decl: &ObjectDecl, s: &Struct, path: &str, failures: &mut Vec<F
     ok.then(|| Slot::Known(Val::Object(Box::new(props))))
 }
 
-/// The path of a field below `prefix` (empty at the top).
-pub fn field_path(prefix: &str, name: &str) -> String {
+/// The path of a field below `prefix` (empty at the top): a top-level path is the field's own
+/// name, so checking a resource's properties allocates no path for each of them.
+pub fn field_path<'a>(prefix: &str, name: &'a str) -> std::borrow::Cow<'a, str> {
     if prefix.is_empty() {
-        name.to_string()
+        name.into()
     } else {
-        format!("{prefix}.{name}")
+        format!("{prefix}.{name}").into()
     }
 }
 
@@ -522,7 +525,7 @@ pub fn decode_owned(decl: &ResourceDecl, s: Option<Struct>) -> Props {
     let Some(mut s) = s else {
         return Props::default();
     };
-    let mut moved = Props::default();
+    let mut moved = Vec::with_capacity(decl.fields.len());
     for field in decl.fields {
         let plain = match (field.kind, s.fields.get(field.name).and_then(|v| v.kind.as_ref())) {
             (Kind::String, Some(PbKind::StringValue(text))) => text != UNKNOWN,
@@ -537,18 +540,19 @@ pub fn decode_owned(decl: &ResourceDecl, s: Option<Struct>) -> Props {
         }
         let val = match s.fields.remove(field.name).and_then(|v| v.kind) {
             Some(PbKind::StringValue(text)) => Val::Str(text),
-            Some(PbKind::StructValue(m)) => Val::Map(
-                m.fields
-                    .into_iter()
-                    .filter_map(|(k, v)| match v.kind {
-                        Some(PbKind::StringValue(t)) => Some((k, t)),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
+            Some(PbKind::StructValue(m)) => {
+                // Collected into a Vec of the map's size first: filtered, the pairs have no lower
+                // bound and a Vec built from them would regrow from 4.
+                let mut pairs = Vec::with_capacity(m.fields.len());
+                pairs.extend(m.fields.into_iter().filter_map(|(k, v)| match v.kind {
+                    Some(PbKind::StringValue(t)) => Some((k, t)),
+                    _ => None,
+                }));
+                Val::Map(pairs.into_iter().collect())
+            }
             _ => continue,
         };
-        moved.values.insert(field.name, Slot::Known(val));
+        moved.push((field.name, Slot::Known(val)));
     }
     let (mut props, _) = decode_fields(
         decl.fields,
@@ -557,7 +561,8 @@ pub fn decode_owned(decl: &ResourceDecl, s: Option<Struct>) -> Props {
         decl.token.starts_with("pulumi:providers:"),
         "",
     );
-    props.values.append(&mut moved.values);
+    // Inserted one by one: `append` would rebuild the whole map for a handful of keys.
+    props.values.extend(moved);
     props
 }
 
@@ -596,12 +601,7 @@ fn decode_fields(fields: &'static [Field], s: &Struct, strictness: Strictness, i
             }
         };
         let mut secret = false;
-        // Top-level paths are the field's own name: no allocation for every property decoded.
-        let path: std::borrow::Cow<str> = if prefix.is_empty() {
-            field.name.into()
-        } else {
-            field_path(prefix, field.name).into()
-        };
+        let path = field_path(prefix, field.name);
         if let Some(slot) = decode_field(field, &path, value, &mut secret, &mut failures) {
             props.values.insert(field.name, slot);
             if secret {
