@@ -540,16 +540,15 @@ pub fn decode_owned(decl: &ResourceDecl, s: Option<Struct>) -> Props {
         }
         let val = match s.fields.remove(field.name).and_then(|v| v.kind) {
             Some(PbKind::StringValue(text)) => Val::Str(text),
-            Some(PbKind::StructValue(m)) => {
-                // Collected into a Vec of the map's size first: filtered, the pairs have no lower
-                // bound and a Vec built from them would regrow from 4.
-                let mut pairs = Vec::with_capacity(m.fields.len());
-                pairs.extend(m.fields.into_iter().filter_map(|(k, v)| match v.kind {
-                    Some(PbKind::StringValue(t)) => Some((k, t)),
-                    _ => None,
-                }));
-                Val::Map(pairs.into_iter().collect())
-            }
+            Some(PbKind::StructValue(m)) => Val::Map(
+                m.fields
+                    .into_iter()
+                    .filter_map(|(k, v)| match v.kind {
+                        Some(PbKind::StringValue(t)) => Some((k, t)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
             _ => continue,
         };
         moved.push((field.name, Slot::Known(val)));
