@@ -46,6 +46,30 @@ fn inputs(description: &str) -> Struct {
     }
 }
 
+/// A Check of `news`, as the engine sends it for a new resource.
+fn check_request(news: Struct) -> tonic::Request<CheckRequest> {
+    tonic::Request::new(CheckRequest {
+        urn: URN.into(),
+        r#type: TYPE.into(),
+        name: NAME.into(),
+        news: Some(news),
+        ..Default::default()
+    })
+}
+
+/// A Diff of `news` against the stored outputs `olds` and inputs `old_inputs`.
+fn diff_request(olds: Struct, old_inputs: Struct, news: Struct) -> tonic::Request<DiffRequest> {
+    tonic::Request::new(DiffRequest {
+        olds: Some(olds),
+        news: Some(news),
+        old_inputs: Some(old_inputs),
+        urn: URN.into(),
+        r#type: TYPE.into(),
+        name: NAME.into(),
+        ..Default::default()
+    })
+}
+
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let provider = Provider::new(EngineLog::default(), CancellationToken::new());
@@ -53,51 +77,19 @@ fn benches(c: &mut Criterion) {
     let new = inputs(&format!("{}e", "d".repeat(1023)));
 
     c.bench_function("check", |b| {
-        b.iter(|| {
-            rt.block_on(provider.check(tonic::Request::new(CheckRequest {
-                urn: URN.into(),
-                r#type: TYPE.into(),
-                name: NAME.into(),
-                news: Some(black_box(new.clone())),
-                ..Default::default()
-            })))
-            .unwrap()
-        })
+        b.iter(|| rt.block_on(provider.check(check_request(black_box(new.clone())))).unwrap())
     });
     c.bench_function("diff", |b| {
         b.iter(|| {
-            let req = DiffRequest {
-                olds: Some(black_box(old.clone())),
-                news: Some(black_box(new.clone())),
-                old_inputs: Some(old.clone()),
-                urn: URN.into(),
-                r#type: TYPE.into(),
-                name: NAME.into(),
-                ..Default::default()
-            };
-            rt.block_on(provider.diff(tonic::Request::new(req))).unwrap()
+            let req = diff_request(black_box(old.clone()), old.clone(), black_box(new.clone()));
+            rt.block_on(provider.diff(req)).unwrap()
         })
     });
     c.bench_function("check_plus_diff", |b| {
         b.iter(|| {
-            rt.block_on(provider.check(tonic::Request::new(CheckRequest {
-                urn: URN.into(),
-                r#type: TYPE.into(),
-                name: NAME.into(),
-                news: Some(black_box(new.clone())),
-                ..Default::default()
-            })))
-            .unwrap();
-            let req = DiffRequest {
-                olds: Some(old.clone()),
-                news: Some(new.clone()),
-                old_inputs: Some(old.clone()),
-                urn: URN.into(),
-                r#type: TYPE.into(),
-                name: NAME.into(),
-                ..Default::default()
-            };
-            rt.block_on(provider.diff(tonic::Request::new(req))).unwrap()
+            rt.block_on(provider.check(check_request(black_box(new.clone())))).unwrap();
+            rt.block_on(provider.diff(diff_request(old.clone(), old.clone(), new.clone())))
+                .unwrap()
         })
     });
     c.bench_function("struct_to_typed_and_back", |b| {
