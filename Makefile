@@ -35,7 +35,7 @@ export PREV_RELEASE_ARCHIVES := $(foreach r,$(PREV_RELEASES),$(call prev_version
 ## The RPC test that `test-rust` runs on its own (see there).
 ALONE_RPC_TEST := faults::thirty_creates_meet_no_throttling
 
-.PHONY: proto prev-release bench fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e archive dist check-dist demo demo-destroy emulator
+.PHONY: proto prev-release bench link-order fuzz build release tools venv schema check-schema codegen sdks check-sdks test-sdks test-sdk-nodejs test-sdk-python test-sdk-go lint test test-rust test-conformance test-e2e archive dist check-dist demo demo-destroy emulator
 
 ## Every debug-profile cargo command selects the whole workspace with its test targets, so cargo
 ## resolves one feature set and builds each dependency once: `-p` or `--exclude` would resolve
@@ -160,6 +160,21 @@ bench: tools venv
 	cargo build --release -p pulumi-resource-aws-apigatewayv2
 	cargo build --release -p integration-tests --bin floor
 	cargo run --release -p integration-tests --bin bench
+
+## The link orders of the plugin and of the bench's floor (provider/link-order.txt,
+## tests/integration/floor-link-order.txt; see provider/link_args.rs): each release binary is
+## linked with a linker map, run under valgrind's callgrind through start-up and Configure, and
+## the functions that ran are listed; then both are linked again in that order. Run it when the
+## bench's RSS rows grow: a function renamed since is simply not placed.
+LINK_MAPS := $(CURDIR)/target/link-maps
+link-order:
+	@scripts/debian-packages.sh valgrind
+	mkdir -p $(LINK_MAPS)
+	LINK_MAP_DIR=$(LINK_MAPS) cargo build --release -p pulumi-resource-aws-apigatewayv2 --bin pulumi-resource-aws-apigatewayv2 -p integration-tests --bin floor
+	cargo build -p integration-tests --bin link_order
+	target/debug/link_order target/release/pulumi-resource-aws-apigatewayv2 $(LINK_MAPS)/pulumi-resource-aws-apigatewayv2.map provider/link-order.txt
+	target/debug/link_order target/release/floor $(LINK_MAPS)/floor.map tests/integration/floor-link-order.txt
+	cargo build --release -p pulumi-resource-aws-apigatewayv2 --bin pulumi-resource-aws-apigatewayv2 -p integration-tests --bin floor
 
 ## This machine's plugin archive (linux-amd64) named as the engine expects, installable with
 ## `pulumi plugin install --file`.

@@ -4,6 +4,8 @@
 
 use prost::Message;
 
+include!("link_args.rs");
+
 const DESCRIPTORS: &str = "proto/pulumi-v3.274.1.binpb";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -13,9 +15,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // the loader reads at every start, and the pointers it patches dirty about 650 KiB more:
     // measured, 1.3 MiB of the plugin's 6.6 MiB at idle, where the bare tonic server of the
     // bench needs 5.2 MiB in all. The libraries, heap and stacks stay randomized.
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        println!("cargo:rustc-link-arg-bin=pulumi-resource-aws-apigatewayv2=-Wl,--no-pie");
-    }
+    link_args(
+        "pulumi-resource-aws-apigatewayv2",
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("link-order.txt"),
+    );
     let raw = std::fs::read(DESCRIPTORS)?;
     let fds = tonic_prost_build::FileDescriptorSet::decode(raw.as_slice())?;
     tonic_prost_build::configure()

@@ -1,8 +1,12 @@
 //! Links the bench's floor (`src/bin/floor.rs`) the way the plugin is linked (see the provider's
-//! build.rs: a fixed-address executable on Linux), so the bench compares like with like.
+//! build.rs: a fixed-address executable on Linux, its start-up code placed together in release
+//! builds), so the bench compares like with like.
+
+include!("../../provider/link_args.rs");
 
 fn main() {
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        println!("cargo:rustc-link-arg-bin=floor=-Wl,--no-pie");
-    }
+    link_args(
+        "floor",
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("floor-link-order.txt"),
+    );
 }

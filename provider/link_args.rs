@@ -1,0 +1,27 @@
+// Link arguments shared by the plugin's build.rs and the bench floor's (included by both, so
+// the floor is linked exactly as the plugin is and the bench compares code, not link modes).
+
+/// Links binary `bin` of this package as the plugin is linked on Linux: a fixed-address
+/// executable and, in release builds on x86_64 (rust-lld), with the functions that start-up and
+/// Configure run placed together in the order `order` lists (written by `make link-order`).
+/// `LINK_MAP_DIR` set makes the linker write its map there (`make link-order` reads it).
+fn link_args(bin: &str, order: &std::path::Path) {
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-link-arg-bin={bin}=-Wl,--no-pie");
+    }
+    let lld = std::env::var("TARGET").as_deref() == Ok("x86_64-unknown-linux-gnu");
+    if !lld || std::env::var("PROFILE").as_deref() != Ok("release") {
+        return;
+    }
+    println!("cargo:rerun-if-changed={}", order.display());
+    if order.exists() {
+        // A symbol the code no longer has is skipped: an old order only places less.
+        println!("cargo:rustc-link-arg-bin={bin}=-Wl,--symbol-ordering-file={}", order.display());
+        println!("cargo:rustc-link-arg-bin={bin}=-Wl,--no-warn-symbol-ordering");
+    }
+    println!("cargo:rerun-if-env-changed=LINK_MAP_DIR");
+    if let Ok(dir) = std::env::var("LINK_MAP_DIR") {
+        // Mangled, as the order file must name them.
+        println!("cargo:rustc-link-arg-bin={bin}=-Wl,-Map={dir}/{bin}.map,--no-demangle");
+    }
+}
