@@ -5,6 +5,8 @@
 /// executable and, in release builds on x86_64 (rust-lld), with the functions that start-up and
 /// Configure run placed together in the order `order` lists (written by `make link-order`).
 /// `LINK_MAP_DIR` set makes the linker write its map there (`make link-order` reads it).
+/// rustc links this target with rust-lld since 1.90 (the workspace asks for 1.94); GNU ld has
+/// no `--symbol-ordering-file`, so a build that swaps it in must drop the order file.
 fn link_args(bin: &str, order: &std::path::Path) {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bin={bin}=-Wl,--no-pie");

@@ -1,8 +1,9 @@
 //! Writes the link order of a plugin binary (the plugin, or the bench's floor): the functions its
 //! start-up and Configure run, for lld's `--symbol-ordering-file` (see provider/link_args.rs).
 //! The kernel maps a binary's pages 64 KiB at a time around each fault, so the RSS after
-//! Configure follows how many 64 KiB windows the code that ran is spread over, not how much ran;
-//! placed together, the same code touches a third of the windows.
+//! Configure follows how many 64 KiB windows the code that ran is spread over, not how much ran.
+//! Placed together (fat LTO), the plugin's resident pages of its own binary after Configure went
+//! from 5.0 to 2.2 MiB.
 //!
 //! usage: link_order BINARY LINK_MAP OUT
 //!
