@@ -171,3 +171,62 @@ fn main() {
         sections.len()
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only `.text`'s input sections count, each named by the first symbol defined in it.
+    #[test]
+    fn sections_of_text_from_an_lld_map() {
+        // The first line is the header; the continuation of a plain literal would eat its indent.
+        let map = &r#"
+             VMA              LMA     Size Align Out     In      Symbol
+          200000           200000       10     8 .rodata
+          200000           200000       10     8         a.o:(.rodata.x)
+          200000           200000        0     1                 _ZN1x17h0E
+          300000           300000      100    16 .text
+          300000           300000       40    16         a.o:(.text._ZN4main17h1E)
+          300000           300000        0     1                 _ZN4main17h1E
+          300040           300040        0    16         b.o:(.text.empty)
+          300040           300040       c0    16         c.o:(.text)
+          300040           300040        0     1                 deflate_fast
+          300060           300060        0     1                 deflate_slow
+          400000           400000       20     8 .data
+"#[1..];
+        assert_eq!(
+            text_sections(map),
+            vec![
+                (0x300000, 0x300040, "_ZN4main17h1E".to_string()),
+                (0x300040, 0x300100, "deflate_fast".to_string()),
+            ]
+        );
+    }
+
+    /// Positions are absolute, relative or repeated; objects are named by `ob=` or a call's
+    /// `cob=`, and only the costs under the named object's `ob=` count.
+    #[test]
+    fn executed_addresses_of_one_object() {
+        let profile = "\
+positions: instr
+events: Ir
+ob=(1) /usr/lib/libc.so.6
+fn=(1) malloc
+0x5000 3
++4 1
+fn=(2) 0x300000
+cob=(2) /work/target/release/plugin
+cfn=(3) 0x300040
+calls=1 0x300040
+0x5010 9
+ob=(2)
+fn=(3)
+0x300040 2
++8 1
+* 1
+-4 1
+";
+        let ran: Vec<u64> = executed(profile, "plugin").into_iter().collect();
+        assert_eq!(ran, vec![0x300040, 0x300044, 0x300048]);
+    }
+}
