@@ -9,6 +9,12 @@ pub fn kill9(pid: &str) {
     assert!(status.success() || process_ended(pid), "kill -9 {pid} failed");
 }
 
+/// SIGTERM, as the engine (or a user's Ctrl-C on its process group) ends a plugin.
+pub fn terminate(pid: &str) {
+    let status = Command::new("kill").args(["-TERM", pid]).status().expect("kill runs");
+    assert!(status.success(), "kill -TERM {pid} failed");
+}
+
 /// SIGKILLs the provider plugin that the `pulumi` process `engine` launched.
 pub fn kill_provider(engine: &Child) {
     for pid in provider_pids(engine) {

@@ -13,7 +13,7 @@
 //! BINARY), and the symbols of the sections they fall in are written to OUT, one per line, in
 //! address order.
 
-use integration_tests::{ProviderProcess, emulator, fast_settings, rpc, start_emulator};
+use integration_tests::{ProviderProcess, emulator, fast_settings, process, rpc, start_emulator};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -47,10 +47,9 @@ fn text_sections(map: &str) -> Vec<(u64, u64, String)> {
         let column = line.len() - name.len();
         if column < input_col {
             in_text = name == ".text";
-        } else if !in_text {
-        } else if column < symbol_col {
+        } else if in_text && column < symbol_col {
             pending = (size > 0 && name.contains(":(.text")).then_some((vma, vma + size));
-        } else if let Some((start, end)) = pending.take() {
+        } else if in_text && let Some((start, end)) = pending.take() {
             sections.push((start, end, name.to_string()));
         }
     }
@@ -81,7 +80,8 @@ fn executed(profile: &str, object: &str) -> BTreeSet<u64> {
                 objects.insert(id.to_string(), name.to_string());
             }
             if own {
-                current = objects.get(id).is_some_and(|n| n.ends_with(object));
+                let file = |n: &String| std::path::Path::new(n).file_name().is_some_and(|f| f == object);
+                current = objects.get(id).is_some_and(file);
             }
             continue;
         }
@@ -126,14 +126,11 @@ fn main() {
             &format!("--callgrind-out-file={}", profile.display()),
             binary,
         ]);
-        let p = ProviderProcess::launch(cmd, &[], &[]);
+        let mut p = ProviderProcess::launch(cmd, &[], &[]);
         let mut c = rpc::connect(p.port).await;
         let cfg = json!({"region": "us-east-1", "accessKey": emulator::DEFAULT_ACCESS_KEY, "secretKey": emulator::DEFAULT_SECRET_KEY, "endpoint": em.url});
         rpc::configure(&mut c, None, cfg).await.expect("Configure");
-        let pid = p.child.id().to_string();
-        let stopped = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(stopped.is_ok_and(|s| s.success()), "cannot signal {pid}");
-        let mut p = p;
+        process::terminate(&p.child.id().to_string());
         let _ = p.child.wait();
     });
     let profile_text = std::fs::read_to_string(&profile).unwrap_or_else(|e| panic!("{}: {e}", profile.display()));

@@ -148,11 +148,7 @@ async fn bad_credentials_fail_once() {
 async fn sigterm_reports_created_and_exits() {
     let (mut h, pending) = create_stuck_pending().await;
     let t = std::time::Instant::now();
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &h.provider.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    integration_tests::process::terminate(&h.provider.child.id().to_string());
     let err = pending.await.unwrap().unwrap_err();
     assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     assert_eq!(h.em.emulator.deployment_ids(&h.fixture.api_id), vec![init_failure(&err).id]);
