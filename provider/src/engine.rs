@@ -4,10 +4,27 @@ use crate::proto::pulumirpc::{LogRequest, LogSeverity, engine_client::EngineClie
 use std::sync::{Arc, Mutex};
 use tonic::transport::{Channel, Endpoint};
 
+/// The engine's Log service: where it is, and the client once a message needs it.
+enum Engine {
+    Unknown,
+    At(Box<Endpoint>),
+    Connected(EngineClient<Channel>),
+}
+
 /// A lazily connected client of the engine; without an engine address, messages go to tracing.
-#[derive(Clone, Default)]
+/// The channel (a tower buffer and its worker task, hyper's HTTP/2 client) is built by the first
+/// message, not at Handshake: start-up and Configure send none, so they run none of that code.
+#[derive(Clone)]
 pub struct EngineLog {
-    client: Arc<Mutex<Option<EngineClient<Channel>>>>,
+    client: Arc<Mutex<Engine>>,
+}
+
+impl Default for EngineLog {
+    fn default() -> Self {
+        Self {
+            client: Arc::new(Mutex::new(Engine::Unknown)),
+        }
+    }
 }
 
 impl EngineLog {
@@ -22,11 +39,20 @@ impl EngineLog {
             format!("http://{address}")
         };
         match Endpoint::from_shared(uri) {
-            Ok(ep) => {
-                let client = EngineClient::new(ep.connect_lazy());
-                *self.client.lock().unwrap_or_else(|p| p.into_inner()) = Some(client);
-            }
+            Ok(ep) => *self.client.lock().unwrap_or_else(|p| p.into_inner()) = Engine::At(Box::new(ep)),
             Err(e) => tracing::warn!("engine address {address:?} is not usable: {e}"),
+        }
+    }
+
+    /// The client, connected now if only its address was known.
+    fn client(&self) -> Option<EngineClient<Channel>> {
+        let mut engine = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        if let Engine::At(ep) = &*engine {
+            *engine = Engine::Connected(EngineClient::new(ep.connect_lazy()));
+        }
+        match &*engine {
+            Engine::Connected(client) => Some(client.clone()),
+            _ => None,
         }
     }
 
@@ -42,8 +68,7 @@ impl EngineLog {
 
     async fn send(&self, severity: LogSeverity, urn: &str, message: &str, ephemeral: bool) {
         tracing::info!(urn, "{message}");
-        let client = self.client.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let Some(mut client) = client else { return };
+        let Some(mut client) = self.client() else { return };
         let req = LogRequest {
             severity: severity as i32,
             message: message.to_string(),

@@ -284,13 +284,27 @@ fn sts_settings(props: &Props, base: &aws_config::SdkConfig, http: &HttpClients,
 /// The credentials every client uses: the base chain, then web identity and the role chain; with
 /// the account the last role belongs to, when its ARN says.
 fn credential_chain(props: &Props, sts: &StsSettings) -> Result<(Option<SharedCredentialsProvider>, Option<String>), String> {
-    let web = match props.object(CFG_ASSUME_ROLE_WITH_WEB_IDENTITY) {
+    let web = props.object(CFG_ASSUME_ROLE_WITH_WEB_IDENTITY);
+    let roles = props.objects(CFG_ASSUME_ROLES).unwrap_or_default();
+    if web.is_none() && roles.is_empty() {
+        return Ok((sts.base.credentials_provider(), None));
+    }
+    assumed_chain(web, roles, sts)
+}
+
+/// [`credential_chain`] with roles to assume. Not inlined (see [`Pending`]): most stacks assume
+/// none, and the roles' parsing then stays out of Configure's code.
+#[inline(never)]
+fn assumed_chain(
+    web: Option<&Props>,
+    roles: &[Props],
+    sts: &StsSettings,
+) -> Result<(Option<SharedCredentialsProvider>, Option<String>), String> {
+    let web = match web {
         Some(p) => Some(WebIdentitySpec::from_props(p)?),
         None => None,
     };
-    let roles: Vec<RoleSpec> = props
-        .objects(CFG_ASSUME_ROLES)
-        .unwrap_or_default()
+    let roles: Vec<RoleSpec> = roles
         .iter()
         .enumerate()
         .map(|(i, p)| RoleSpec::from_props(format!("{CFG_ASSUME_ROLES}[{i}]"), p))
@@ -335,9 +349,43 @@ async fn guarded_account(
     if allowed.is_empty() && forbidden.is_empty() && props.str(CFG_QUOTA_TABLE).is_none() {
         return Ok(None);
     }
-    let (id, arn) = crate::config::auth::caller_identity(&sts.client(credentials.cloned())).await?;
+    let (id, arn) = caller_identity(sts, credentials).await?;
     crate::config::auth::guard_account(&id, &arn, allowed, forbidden)?;
     Ok(Some(id))
+}
+
+/// A future whose type Configure does not see. What only some configurations do (the account
+/// check, the quota table) runs behind one, in functions that are not inlined: awaited directly,
+/// LLVM inlines a future's poll into Configure's, boxed or not, and its code then lies among the
+/// code every process runs at start-up, resident (see `make link-order`).
+type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// STS GetCallerIdentity with the configured credentials.
+#[inline(never)]
+fn caller_identity<'a>(sts: &'a StsSettings, credentials: Option<&'a SharedCredentialsProvider>) -> Pending<'a, (String, String)> {
+    Box::pin(async move { crate::config::auth::caller_identity(&sts.client(credentials.cloned())).await })
+}
+
+/// The shared quota's table, checked (see [`TableSettings::connect`]).
+#[inline(never)]
+fn quota_table<'a>(
+    sdk_config: &'a aws_config::SdkConfig,
+    http: Option<SharedHttpClient>,
+    table: &'a str,
+    table_region: &'a str,
+    endpoint: Option<&'a str>,
+    account: &'a str,
+    region: &'a str,
+) -> Pending<'a, TableSettings> {
+    Box::pin(TableSettings::connect(
+        sdk_config,
+        http,
+        table,
+        table_region,
+        endpoint,
+        account,
+        region,
+    ))
 }
 
 /// Whose quota the calls count against: the account. With a region and the endpoint (so the
@@ -402,7 +450,7 @@ pub async fn connect(props: &Props, engine: &EngineLog, cancel: CancellationToke
             let endpoint = endpoint_of(props, EP_DYNAMODB);
             let table_region = props.str(CFG_QUOTA_TABLE_REGION).unwrap_or(&region);
             Some(
-                TableSettings::connect(
+                quota_table(
                     &sdk_config,
                     http.for_endpoint(endpoint)?,
                     table,

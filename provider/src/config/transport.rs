@@ -90,6 +90,14 @@ impl Transport {
         if proxy.is_disabled() && self.ca_bundle.is_none() {
             return Ok(None);
         }
+        self.custom_client(proxy).map(Some)
+    }
+
+    /// The client with a proxy or a CA bundle. Not inlined, as [`insecure_client`] is not: few
+    /// configurations need either, and Configure's code, resident in every process, stays
+    /// without them.
+    #[inline(never)]
+    fn custom_client(&self, proxy: ProxyConfig) -> Result<SharedHttpClient, String> {
         let mut trust = TrustStore::default();
         if let Some((_, pem)) = &self.ca_bundle {
             trust = trust.with_pem_certificate(pem.clone());
@@ -110,13 +118,14 @@ impl Transport {
                 .tls_context(context.clone())
                 .build()
         });
-        Ok(Some(client))
+        Ok(client)
     }
 }
 
 /// `insecure`: a client that accepts any server certificate. aws-smithy-http-client has no such
 /// switch (rightly), so this is hyper with a rustls verifier that checks signatures but not the
 /// certificate's chain or name. Proxies are not supported with it; Configure says so.
+#[inline(never)]
 pub fn insecure_client(transport: &Transport, https: bool) -> Result<SharedHttpClient, String> {
     let proxy_key = if https { CFG_HTTPS_PROXY } else { CFG_HTTP_PROXY };
     if (https && transport.https_proxy.is_some()) || (!https && transport.http_proxy.is_some()) {
