@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 use tonic::transport::{Channel, Endpoint};
 
 /// The engine's Log service: where it is, and the client once a message needs it.
+#[derive(Default)]
 enum Engine {
+    #[default]
     Unknown,
     At(Box<Endpoint>),
     Connected(EngineClient<Channel>),
@@ -13,18 +15,11 @@ enum Engine {
 
 /// A lazily connected client of the engine; without an engine address, messages go to tracing.
 /// The channel (a tower buffer and its worker task, hyper's HTTP/2 client) is built by the first
-/// message, not at Handshake: start-up and Configure send none, so they run none of that code.
-#[derive(Clone)]
+/// message, not at Handshake: start-up sends none (nor does Configure, unless it warns), so it
+/// runs none of that code.
+#[derive(Clone, Default)]
 pub struct EngineLog {
     client: Arc<Mutex<Engine>>,
-}
-
-impl Default for EngineLog {
-    fn default() -> Self {
-        Self {
-            client: Arc::new(Mutex::new(Engine::Unknown)),
-        }
-    }
 }
 
 impl EngineLog {
