@@ -154,12 +154,18 @@ fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd fuzz && cargo +nightly fuzz run check_diff -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536
 
-## Benchmarks (not part of make test): prints a table and writes bench/RESULTS.md.
+## Benchmarks (not part of make test): prints a table, writes bench/RESULTS.md and the figures the
+## README quotes (its `<!-- bench: KEY -->` spans).
+## The last previous release is built from its commit and measured in the same run: its figure
+## stands beside each new one (scripts/prev-release.sh bench; a shallow clone compares with the
+## committed results instead).
+PREV_BENCH := $(lastword $(PREV_RELEASES))
 bench: tools venv
+	scripts/prev-release.sh "$(call prev_version,$(PREV_BENCH))" "$(lastword $(subst =, ,$(PREV_BENCH)))" "$(PREV_DIR)" bench
 	cargo bench -p pulumi-resource-aws-apigatewayv2 --bench calls -- --warm-up-time 1 --measurement-time 3
 	cargo build --release -p pulumi-resource-aws-apigatewayv2
 	cargo build --release -p integration-tests --bin floor
-	cargo run --release -p integration-tests --bin bench
+	BENCH_PREVIOUS="$(call prev_version,$(PREV_BENCH))=$(PREV_DIR)/target" cargo run --release -p integration-tests --bin bench
 
 ## The link orders of the plugin and of the bench's floor (provider/link-order.txt,
 ## tests/integration/floor-link-order.txt; see provider/link_args.rs): each release binary is

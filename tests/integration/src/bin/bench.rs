@@ -11,7 +11,7 @@ use provider::proto::pulumirpc as rpc;
 use rpc::resource_provider_client::ResourceProviderClient;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,8 +23,25 @@ struct Row {
     met: Option<bool>,
 }
 
+/// The rows whose figures the README quotes (see [`fill_figures`]), by the key its spans name.
+const PORT_LINE: &str = "start-up: exec to port line (median of 50)";
+const IDLE: &str = "RSS idle after Configure";
+const BINARY: &str = "stripped release binary";
+
 fn row(rows: &mut Vec<Row>, what: &str, goal: &str, measured: String, met: Option<bool>) {
-    println!("{what:<62} {goal:<14} {measured}");
+    // The previous release's run (a child of this bench) tags its lines with its version.
+    let tag = std::env::var("BENCH_AS").map(|v| format!("[{v}] ")).unwrap_or_default();
+    println!("{tag}{what:<62} {goal:<14} {measured}");
+    // Row by row, so a section that fails part-way still hands over the rows it measured.
+    if let Ok(out) = std::env::var("BENCH_ROWS_TO") {
+        let line = json!({"what": what, "measured": measured}).to_string();
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&out)
+            .and_then(|mut f| writeln!(f, "{line}"));
+        appended.unwrap_or_else(|e| panic!("{out}: {e}"));
+    }
     rows.push(Row {
         what: what.into(),
         goal: goal.into(),
@@ -36,6 +53,94 @@ fn row(rows: &mut Vec<Row>, what: &str, goal: &str, measured: String, met: Optio
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
+}
+
+/// Where criterion left its estimates: this build's, or the previous release's for its run.
+fn criterion_dir() -> PathBuf {
+    std::env::var("BENCH_CRITERION_DIR").map_or_else(|_| target_dir().join("criterion"), PathBuf::from)
+}
+
+/// The previous release, built by `make bench` from its commit (scripts/prev-release.sh):
+/// its version and the target directory holding its release plugin and criterion estimates.
+struct Previous {
+    version: String,
+    target: PathBuf,
+}
+
+impl Previous {
+    /// From `BENCH_PREVIOUS=VERSION=TARGET_DIR`; None when unset or its plugin is not built
+    /// (a shallow clone has not the commit): the table then compares with the replaced file.
+    fn from_env() -> Option<Previous> {
+        let spec = std::env::var("BENCH_PREVIOUS").ok()?;
+        let (version, target) = spec.split_once('=')?;
+        let previous = Previous {
+            version: version.into(),
+            target: PathBuf::from(target),
+        };
+        if previous.plugin().exists() {
+            return Some(previous);
+        }
+        println!(
+            "BENCH_PREVIOUS: {} is not built; comparing with the replaced results file",
+            previous.plugin().display()
+        );
+        None
+    }
+
+    fn plugin(&self) -> PathBuf {
+        self.target.join("release/pulumi-resource-aws-apigatewayv2")
+    }
+
+    /// Section `section` run again by a child of this bench with this release's plugin and
+    /// criterion estimates, the same inputs and the same floor: each row's figure by its name,
+    /// and how the child ended. A section the release cannot run to its end (a feature it
+    /// lacks) fails alone, with the rows it measured before.
+    fn measure(&self, section: u32) -> (std::collections::HashMap<String, String>, std::process::ExitStatus) {
+        let out = std::env::temp_dir().join(format!("bench-{}-{section}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&out);
+        let status = Command::new(std::env::current_exe().unwrap())
+            .env("BENCH_ONLY", section.to_string())
+            .env("BENCH_AS", &self.version)
+            .env("BENCH_ROWS_TO", &out)
+            .env("PROVIDER_BINARY", self.plugin())
+            .env("BENCH_CRITERION_DIR", self.target.join("criterion"))
+            .env_remove("BENCH_PREVIOUS")
+            .status()
+            .unwrap();
+        let rows = std::fs::read_to_string(&out).unwrap_or_default();
+        let _ = std::fs::remove_file(&out);
+        let figures = rows
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|r| Some((r["what"].as_str()?.to_string(), r["measured"].as_str()?.to_string())))
+            .collect();
+        (figures, status)
+    }
+}
+
+/// `readme` with the figure of each `<!-- bench: KEY -->FIGURE<!-- /bench -->` span set to
+/// `figures[KEY]`: the README quotes the latest run, not prose. Keys without a figure keep theirs.
+fn fill_figures(readme: &str, figures: &std::collections::HashMap<&str, String>) -> String {
+    const OPEN: &str = "<!-- bench: ";
+    const CLOSE: &str = "<!-- /bench -->";
+    let mut out = String::with_capacity(readme.len());
+    let mut rest = readme;
+    while let Some(open) = rest.find(OPEN) {
+        let after = &rest[open..];
+        let Some(figure_at) = after.find(" -->").map(|k| k + " -->".len()) else {
+            break;
+        };
+        let Some(close) = after[figure_at..].find(CLOSE).map(|c| c + figure_at) else {
+            break;
+        };
+        let key = &after[OPEN.len()..figure_at - " -->".len()];
+        out.push_str(&rest[..open + figure_at]);
+        out.push_str(figures.get(key).map_or(&after[figure_at..close], String::as_str));
+        out.push_str(CLOSE);
+        rest = &after[close + CLOSE.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn repo() -> PathBuf {
@@ -326,27 +431,31 @@ fn main() {
         .build()
         .unwrap();
     let mut rows = Vec::new();
-    println!("{:<62} {:<14} measured", "what", "goal");
+    if std::env::var_os("BENCH_AS").is_none() {
+        println!("{:<62} {:<14} measured", "what", "goal");
+    }
     // BENCH_ONLY=3,7 runs those sections alone and leaves bench/RESULTS.md as it is.
     let only: Option<Vec<u32>> = std::env::var("BENCH_ONLY")
         .ok()
         .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect());
-    let run = |section: u32| only.as_ref().is_none_or(|o| o.contains(&section));
+    // Each section run, with the index of its first row: the previous release runs them again.
+    let sections = std::cell::RefCell::new(Vec::new());
+    let run = |section: u32, rows: &Vec<Row>| {
+        let yes = only.as_ref().is_none_or(|o| o.contains(&section));
+        if yes {
+            sections.borrow_mut().push((section, rows.len()));
+        }
+        yes
+    };
     // AWS's quotas at a 0.1 time scale: one CreateDeployment per 500 ms.
     let scale = 0.1;
     let interval = 5.0 * scale;
 
     // 1. Start-up.
-    if run(1) {
+    if run(1, &rows) {
         let (ports, handshakes): (Vec<f64>, Vec<f64>) = (0..50).map(|_| rt.block_on(startup_once())).unzip();
         let (p, h) = (median(ports), median(handshakes));
-        row(
-            &mut rows,
-            "start-up: exec to port line (median of 50)",
-            "< 10 ms",
-            format!("{p:.2} ms"),
-            Some(p < 10.0),
-        );
+        row(&mut rows, PORT_LINE, "< 10 ms", format!("{p:.2} ms"), Some(p < 10.0));
         row(
             &mut rows,
             "start-up: exec to first Handshake answer (median of 50)",
@@ -356,7 +465,7 @@ fn main() {
         );
     }
     // 2. Per-call overhead, from `cargo bench --bench calls` (criterion's median estimates).
-    if run(2) {
+    if run(2, &rows) {
         for (name, what, goal) in [
             (
                 "check_plus_diff",
@@ -368,7 +477,7 @@ fn main() {
             ("struct_to_typed_and_back", "Struct -> typed -> Struct, median", None),
             ("get_schema", "GetSchema, median", None),
         ] {
-            let path = target_dir().join("criterion").join(name).join("new/estimates.json");
+            let path = criterion_dir().join(name).join("new/estimates.json");
             let ns = std::fs::read_to_string(&path)
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
@@ -386,7 +495,7 @@ fn main() {
         }
     }
     // 3. Memory and size.
-    if run(3) {
+    if run(3, &rows) {
         let em = rt.block_on(start_emulator(emulator::Settings {
             quotas: false,
             ..fast_settings()
@@ -403,7 +512,7 @@ fn main() {
         );
         row(
             &mut rows,
-            "RSS idle after Configure",
+            IDLE,
             "12 MiB",
             format!("{idle:.1} MiB ({anon:.1} heap and stacks, {file:.1} mapped binary and libraries)"),
             Some(idle <= 12.0),
@@ -419,16 +528,10 @@ fn main() {
         );
         drop(proc_);
         let size = std::fs::metadata(provider_binary()).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
-        row(
-            &mut rows,
-            "stripped release binary",
-            "16 MB",
-            format!("{size:.1} MB"),
-            Some(size <= 16.0),
-        );
+        row(&mut rows, BINARY, "16 MB", format!("{size:.1} MB"), Some(size <= 16.0));
     }
     // 4. Bulk deploy at the floor: AWS's quota at a 0.1 time scale (1 CreateDeployment per 500 ms).
-    if run(4) {
+    if run(4, &rows) {
         let n = 30;
         let floor = n as f64 * interval;
         for (label, limiter) in [("limiter on", true), ("limiter off: retries only, as a bridged provider", false)] {
@@ -448,7 +551,7 @@ fn main() {
         }
     }
     // 5. End to end: pulumi up of 30 deployments vs 1, same emulator quota.
-    if run(5) {
+    if run(5, &rows) {
         for count in [30usize, 1] {
             let (em, f) = rt.block_on(at_aws_quota(scale, "bench-e2e"));
             let env = [
@@ -478,7 +581,7 @@ fn main() {
         }
     }
     // 6. Diff following the API (redeployOnApiChange) at AWS's own quota: time and calls.
-    if run(6) {
+    if run(6, &rows) {
         for (label, websocket, routes) in [
             ("HTTP API, 100 routes + 100 integrations", false, 100),
             ("WebSocket API, 20 routes (+ 20 integrations, responses, 1 model)", true, 20),
@@ -504,7 +607,7 @@ fn main() {
     }
     // 7. One quota, many machines: four provider processes of one account, 8 parallel Creates
     //    each, with the quota shared through a DynamoDB table (moto's server) and without.
-    if run(7) {
+    if run(7, &rows) {
         let moto = integration_tests::dynamo::start_moto();
         let moto_addr: std::net::SocketAddr = moto.url.trim_start_matches("http://").parse().unwrap();
         let relay = rt.block_on(integration_tests::net::counting_relay(moto_addr));
@@ -560,7 +663,7 @@ fn main() {
     }
     // 8. Regions deploy in parallel: quotas are per account and region, and so is the pacing.
     // 10 Creates in each of 3 regions from one provider, against the floor of 10 in one region.
-    if run(8) {
+    if run(8, &rows) {
         let n = 10;
         let floor = n as f64 * interval;
         let regions = ["us-east-1", "eu-west-1", "ap-southeast-2"];
@@ -608,7 +711,7 @@ fn main() {
     }
     // 9. A preview of 30 deployments following one API (redeployOnApiChange): the calls that read
     // the API, and what the live fingerprint in the checked inputs adds to the state.
-    if run(9) {
+    if run(9, &rows) {
         let n = 30;
         let (em, f) = rt.block_on(at_aws_quota(scale, "bench-follow"));
         let env = [
@@ -653,7 +756,10 @@ fn main() {
             &mut rows,
             "state per following deployment, live fingerprint in its checked inputs (1 route)",
             "report",
-            format!("{} bytes more ({} -> {} bytes for {n})", (checked - created) / n, created, checked),
+            format!(
+                "{} bytes more ({created} -> {checked} bytes for {n})",
+                (checked as i64 - created as i64) / n as i64
+            ),
             None,
         );
         // The one-read pattern for a stack of many deployments: one getApiFingerprint invoke,
@@ -678,8 +784,9 @@ fn main() {
     }
     // 10. The floor: a bare tonic server on the same crates and bindings that builds an API
     // Gateway client in Configure and does nothing else (src/bin/floor.rs), beside the provider.
-    if run(10) {
-        let floor = provider_binary().with_file_name("floor");
+    if run(10, &rows) {
+        // Beside the bench, not the plugin: the previous release's run uses this floor too.
+        let floor = std::env::current_exe().unwrap().with_file_name("floor");
         assert!(
             floor.exists(),
             "{} is missing: cargo build --release -p integration-tests --bin floor",
@@ -735,7 +842,7 @@ fn main() {
     }
     // 11. The plugin archives of `make dist`, when built: each binary's size, and its start-up
     // (natively, under qemu-user, under wine: emulated start-up is reported, not judged).
-    if run(11) {
+    if run(11, &rows) {
         for platform in platforms::PLATFORMS {
             let Some(binary) = unpacked_archive(platform) else {
                 row(
@@ -770,7 +877,7 @@ fn main() {
     // 12. A fault storm through the real CLI: 12 deployments while every AWS call meets 30% 429s,
     // 10% 500s and 5% connections dropped before and 5% after the call, at a 0.1 time scale;
     // `pulumi up`, then replacing all twelve, against the floor (12 creates x 0.5 s).
-    if run(12) {
+    if run(12, &rows) {
         let n = 12;
         let (em, f) = rt.block_on(at_aws_quota(scale, "bench-storm"));
         let env = [
@@ -838,6 +945,29 @@ fn main() {
             );
         }
     }
+    // A child measuring the previous release has handed its rows over (see `row`).
+    if std::env::var_os("BENCH_ROWS_TO").is_some() {
+        return;
+    }
+    // The previous release, on this machine in this run, section by section (the archives of
+    // section 11 are this build's): the previous figure beside each new one.
+    let previous = Previous::from_env().map(|p| {
+        let mut figures = std::collections::HashMap::new();
+        let sections = sections.take();
+        // A section's rows run from its first to the next section's first.
+        let ends = sections.iter().skip(1).map(|&(_, first)| first).chain([rows.len()]);
+        for (&(section, first), end) in sections.iter().zip(ends).filter(|((s, _), _)| *s != 11) {
+            let (got, status) = p.measure(section);
+            for r in &rows[first..end] {
+                let figure = got.get(&r.what).cloned().unwrap_or_else(|| match status.success() {
+                    true => "-".into(),
+                    false => format!("not measured (the section stopped: {status})"),
+                });
+                figures.insert(r.what.clone(), figure);
+            }
+        }
+        (p.version, figures)
+    });
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name\t: ").map(str::to_string)))
@@ -848,9 +978,15 @@ fn main() {
         "One run of `make bench` on one machine: {} cores, {cpu}. Release build.\n",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
     );
-    // The committed results are the previous run's (a release's, when one is benchmarked).
-    let before = previous_figures(&std::fs::read_to_string(repo().join("bench/RESULTS.md")).unwrap_or_default());
-    md.push_str("| what | goal | measured | previous run | goal met |\n|---|---|---|---|---|\n");
+    // Without the previous release built, the committed results are the figures to beat.
+    let (column, before) = match previous {
+        Some((version, figures)) => (format!("{version}, same machine, this run"), figures),
+        None => (
+            "previous run".to_string(),
+            previous_figures(&std::fs::read_to_string(repo().join("bench/RESULTS.md")).unwrap_or_default()),
+        ),
+    };
+    let _ = writeln!(md, "| what | goal | measured | {column} | goal met |\n|---|---|---|---|---|");
     for r in &rows {
         let met = match r.met {
             Some(true) => "yes",
@@ -863,14 +999,38 @@ fn main() {
     md.push_str("\nReproduce: `make bench` (criterion: `cargo bench -p pulumi-resource-aws-apigatewayv2 --bench calls`; the rest: `cargo run --release -p integration-tests --bin bench`).\n");
     md.push_str("Bulk rows run against the emulator enforcing AWS's quotas at a 0.1 time scale (1 CreateDeployment per 500 ms, 100 calls/s burst 40); the floor is N x that interval.\n");
     md.push_str("The quotaTable rows use moto's DynamoDB server on this machine; DynamoDB calls are counted by a relay in front of it and include each process's DescribeTable at Configure.\n");
-    md.push_str("The previous-run column holds each row's figure from the results file this run replaced (the committed one: the previous release's, when a release is benchmarked).\n");
+    if column == "previous run" {
+        md.push_str("The previous-run column holds each row's figure from the results file this run replaced (the previous release was not built: `make bench` builds it from its commit, which a shallow clone lacks).\n");
+    } else {
+        md.push_str("The previous release's column is measured in the same run: `make bench` builds that release from its commit (scripts/prev-release.sh; its own release profile and criterion bench, the same inputs) and the bench runs each section again with its plugin, the same emulator settings and the same floor. The archive rows are this build's only.\n");
+    }
     if only.is_some() {
-        println!("\nBENCH_ONLY: bench/RESULTS.md left as it is");
+        println!("\nBENCH_ONLY: bench/RESULTS.md and the README left as they are");
         return;
     }
     std::fs::create_dir_all(repo().join("bench")).unwrap();
     std::fs::write(repo().join("bench/RESULTS.md"), md).unwrap();
     println!("\nwrote bench/RESULTS.md");
+    // A row's figure without what follows it ("4.9 MiB (0.8 heap ...)" -> "4.9 MiB").
+    let figure = |what: &str, words: usize| {
+        let r = rows.iter().find(|r| r.what == what)?;
+        Some(r.measured.split_whitespace().take(words).collect::<Vec<_>>().join(" "))
+    };
+    let figures: std::collections::HashMap<&str, String> = [
+        ("port", figure(PORT_LINE, 2)),
+        ("idle", figure(IDLE, 2)),
+        ("binary", figure(BINARY, 2)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, v?)))
+    .collect();
+    let readme = repo().join("README.md");
+    let text = std::fs::read_to_string(&readme).unwrap();
+    let filled = fill_figures(&text, &figures);
+    if filled != text {
+        std::fs::write(&readme, filled).unwrap();
+        println!("wrote the README's figures: {figures:?}");
+    }
 }
 
 #[cfg(test)]
@@ -886,5 +1046,21 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got["start-up"], "2.86 ms");
         assert_eq!(got["RSS"], "10.2 MiB");
+    }
+
+    /// Each marked span of the README gets its key's figure; other text, unknown keys and an
+    /// unclosed span stay as they were.
+    #[test]
+    fn fill_figures_sets_marked_spans_only() {
+        let figures = [("idle", "4.7 MiB".to_string()), ("binary", "12.0 MB".to_string())]
+            .into_iter()
+            .collect();
+        let readme = "a <!-- bench: binary -->12.2 MB<!-- /bench --> b <!-- bench: idle -->4.9 MiB<!-- /bench -->, \
+                      <!-- bench: port -->2.1 ms<!-- /bench --> <!-- bench: idle -->x";
+        assert_eq!(
+            fill_figures(readme, &figures),
+            "a <!-- bench: binary -->12.0 MB<!-- /bench --> b <!-- bench: idle -->4.7 MiB<!-- /bench -->, \
+             <!-- bench: port -->2.1 ms<!-- /bench --> <!-- bench: idle -->x"
+        );
     }
 }
