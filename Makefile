@@ -167,19 +167,20 @@ bench: tools venv
 	cargo build --release -p integration-tests --bin floor
 	BENCH_PREVIOUS="$(call prev_version,$(PREV_BENCH))=$(PREV_DIR)/target" cargo run --release -p integration-tests --bin bench
 
-## The link orders of the plugin and of the bench's floor (provider/link-order.txt,
-## tests/integration/floor-link-order.txt; see provider/link_args.rs): each release binary is
-## linked with a linker map, run under valgrind's callgrind through start-up and Configure, and
-## the functions that ran are listed; then both are linked again in that order. Run it when the
-## bench's RSS rows grow: a function renamed since is simply not placed.
+## The link orders of the plugin and of the bench's floor (provider/link-order.txt and .ld,
+## tests/integration/floor-link-order.txt and .ld; see provider/link_args.rs): each release
+## binary is linked with a linker map and run under valgrind through start-up and Configure, once
+## under callgrind (the functions that ran: .txt) and once under lackey (the read-only data they
+## read: .ld, a linker script); then both are linked again in that order. Run it when the bench's
+## RSS rows grow: a function or constant renamed since is simply not placed.
 LINK_MAPS := $(CURDIR)/target/link-maps
 link-order:
 	@scripts/debian-packages.sh valgrind
 	mkdir -p $(LINK_MAPS)
 	LINK_MAP_DIR=$(LINK_MAPS) cargo build --release -p pulumi-resource-aws-apigatewayv2 --bin pulumi-resource-aws-apigatewayv2 -p integration-tests --bin floor
 	cargo build -p integration-tests --bin link_order
-	target/debug/link_order target/release/pulumi-resource-aws-apigatewayv2 $(LINK_MAPS)/pulumi-resource-aws-apigatewayv2.map provider/link-order.txt
-	target/debug/link_order target/release/floor $(LINK_MAPS)/floor.map tests/integration/floor-link-order.txt
+	target/debug/link_order target/release/pulumi-resource-aws-apigatewayv2 $(LINK_MAPS)/pulumi-resource-aws-apigatewayv2.map provider/link-order.txt provider/link-order.ld
+	target/debug/link_order target/release/floor $(LINK_MAPS)/floor.map tests/integration/floor-link-order.txt tests/integration/floor-link-order.ld
 	cargo build --release -p pulumi-resource-aws-apigatewayv2 --bin pulumi-resource-aws-apigatewayv2 -p integration-tests --bin floor
 
 ## This machine's plugin archive (linux-amd64) named as the engine expects, installable with

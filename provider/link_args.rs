@@ -3,7 +3,9 @@
 
 /// Links binary `bin` of this package as the plugin is linked on Linux: a fixed-address
 /// executable and, in release builds on x86_64 (rust-lld), with the functions that start-up and
-/// Configure run placed together in the order `order` lists (written by `make link-order`).
+/// Configure run placed together in the order `order` lists, and the read-only data they read
+/// placed first in its sections by the linker script beside it (`order` with the extension
+/// `ld`): both written by `make link-order`.
 /// `LINK_MAP_DIR` set makes the linker write its map there (`make link-order` reads it).
 /// rustc links this target with rust-lld since 1.90 (the workspace asks for 1.94); GNU ld has
 /// no `--symbol-ordering-file`, so a build that swaps it in must drop the order file.
@@ -20,6 +22,12 @@ fn link_args(bin: &str, order: &std::path::Path) {
         // A symbol the code no longer has is skipped: an old order only places less.
         println!("cargo:rustc-link-arg-bin={bin}=-Wl,--symbol-ordering-file={}", order.display());
         println!("cargo:rustc-link-arg-bin={bin}=-Wl,--no-warn-symbol-ordering");
+    }
+    let data = order.with_extension("ld");
+    println!("cargo:rerun-if-changed={}", data.display());
+    if data.exists() {
+        // INSERT keeps lld's own layout; a section the code no longer has matches nothing.
+        println!("cargo:rustc-link-arg-bin={bin}=-Wl,-T,{}", data.display());
     }
     println!("cargo:rerun-if-env-changed=LINK_MAP_DIR");
     if let Ok(dir) = std::env::var("LINK_MAP_DIR") {
