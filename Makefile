@@ -47,8 +47,11 @@ UNIT_TESTS := $(foreach t,$(wildcard provider/tests/*.rs sdk-gen/tests/*.rs test
 build:
 	cargo build --workspace --lib --bins --tests
 
+## The plugin is built alone, as scripts/dist.sh and make bench build it: built with another
+## package, cargo unifies their features and the plugin's code differs from the link order's.
 release:
-	cargo build --release -p pulumi-resource-aws-apigatewayv2 -p apigatewayv2-emulator
+	cargo build --release -p pulumi-resource-aws-apigatewayv2
+	cargo build --release -p apigatewayv2-emulator
 
 ## The pinned Pulumi CLI and YAML language host, built from Go modules into $(CACHE).
 tools:
@@ -172,16 +175,19 @@ bench: tools venv
 ## binary is linked with a linker map and run under valgrind through start-up and Configure, once
 ## under callgrind (the functions that ran: .txt) and once under lackey (the read-only data they
 ## read: .ld, a linker script); then both are linked again in that order. Run it when the bench's
-## RSS rows grow: a function or constant renamed since is simply not placed.
+## RSS rows grow: a function or constant renamed since is simply not placed. The plugin is built
+## alone, as it ships (see release).
 LINK_MAPS := $(CURDIR)/target/link-maps
 link-order:
 	@scripts/debian-packages.sh valgrind
 	mkdir -p $(LINK_MAPS)
-	LINK_MAP_DIR=$(LINK_MAPS) cargo build --release -p pulumi-resource-aws-apigatewayv2 --bin pulumi-resource-aws-apigatewayv2 -p integration-tests --bin floor
+	LINK_MAP_DIR=$(LINK_MAPS) cargo build --release -p pulumi-resource-aws-apigatewayv2
+	LINK_MAP_DIR=$(LINK_MAPS) cargo build --release -p integration-tests --bin floor
 	cargo build -p integration-tests --bin link_order
 	target/debug/link_order target/release/pulumi-resource-aws-apigatewayv2 $(LINK_MAPS)/pulumi-resource-aws-apigatewayv2.map provider/link-order.txt provider/link-order.ld
 	target/debug/link_order target/release/floor $(LINK_MAPS)/floor.map tests/integration/floor-link-order.txt tests/integration/floor-link-order.ld
-	cargo build --release -p pulumi-resource-aws-apigatewayv2 --bin pulumi-resource-aws-apigatewayv2 -p integration-tests --bin floor
+	cargo build --release -p pulumi-resource-aws-apigatewayv2
+	cargo build --release -p integration-tests --bin floor
 
 ## This machine's plugin archive (linux-amd64) named as the engine expects, installable with
 ## `pulumi plugin install --file`.
