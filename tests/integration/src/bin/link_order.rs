@@ -50,27 +50,51 @@ fn map_entry(line: &str) -> Option<(u64, u64, usize, &str)> {
     Some((vma, size, line.len() - name.len(), name))
 }
 
-/// The input sections of `.text` in an lld map: (start, end, the first symbol defined in it).
-/// The map's header names its columns; an entry's kind is the column its name starts in.
-fn text_sections(map: &str) -> Vec<(u64, u64, String)> {
+/// What an lld map entry is: the column its name starts in says.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Output,
+    Input,
+    Symbol,
+}
+
+/// The entries of an lld map: address, size, kind and name. The map's header names its columns.
+fn map_entries(map: &str) -> impl Iterator<Item = (u64, u64, Kind, &str)> {
     let mut lines = map.lines();
     let header = lines.next().unwrap_or("");
     let (Some(input_col), Some(symbol_col)) = (header.find(" In ").map(|i| i + 1), header.find("Symbol")) else {
         panic!("not an lld map: {header:?}");
     };
+    lines.filter_map(move |line| {
+        let (vma, size, column, name) = map_entry(line)?;
+        let kind = if column < input_col {
+            Kind::Output
+        } else if column < symbol_col {
+            Kind::Input
+        } else {
+            Kind::Symbol
+        };
+        Some((vma, size, kind, name))
+    })
+}
+
+/// The input sections of `.text` in an lld map: (start, end, the first symbol defined in it).
+fn text_sections(map: &str) -> Vec<(u64, u64, String)> {
     let mut sections = Vec::new();
     let mut in_text = false;
     let mut pending: Option<(u64, u64)> = None;
-    for line in lines {
-        let Some((vma, size, column, name)) = map_entry(line) else {
-            continue;
-        };
-        if column < input_col {
-            in_text = name == ".text";
-        } else if in_text && column < symbol_col {
-            pending = (size > 0 && name.contains(":(.text")).then_some((vma, vma + size));
-        } else if in_text && let Some((start, end)) = pending.take() {
-            sections.push((start, end, name.to_string()));
+    for (vma, size, kind, name) in map_entries(map) {
+        match kind {
+            Kind::Output => in_text = name == ".text",
+            Kind::Input if in_text => {
+                pending = (size > 0 && name.contains(":(.text")).then_some((vma, vma + size));
+            }
+            Kind::Symbol if in_text => {
+                if let Some((start, end)) = pending.take() {
+                    sections.push((start, end, name.to_string()));
+                }
+            }
+            _ => {}
         }
     }
     sections.sort();
@@ -81,20 +105,12 @@ fn text_sections(map: &str) -> Vec<(u64, u64, String)> {
 /// section, input section name), the name being what the map prints in parentheses after the
 /// object (the same name in two objects is one pattern of the script, and is ordered as one).
 fn data_sections(map: &str, outputs: &[&str]) -> Vec<(u64, u64, String, String)> {
-    let mut lines = map.lines();
-    let header = lines.next().unwrap_or("");
-    let (Some(input_col), Some(symbol_col)) = (header.find(" In ").map(|i| i + 1), header.find("Symbol")) else {
-        panic!("not an lld map: {header:?}");
-    };
     let mut sections = Vec::new();
     let mut output: Option<&str> = None;
-    for line in lines {
-        let Some((vma, size, column, name)) = map_entry(line) else {
-            continue;
-        };
-        if column < input_col {
+    for (vma, size, kind, name) in map_entries(map) {
+        if kind == Kind::Output {
             output = outputs.iter().find(|o| **o == name).copied();
-        } else if column < symbol_col
+        } else if kind == Kind::Input
             && size > 0
             && let Some(out) = output
             && let Some(section) = name.rsplit_once(":(").and_then(|(_, s)| s.strip_suffix(')'))
@@ -185,13 +201,18 @@ fn executed(profile: &str, object: &str) -> BTreeSet<u64> {
     addresses
 }
 
-/// `binary` under valgrind with `tool_args`, through start-up, Handshake and Configure against
-/// the emulator, then stopped with SIGTERM (valgrind's tools write their output as it ends).
-fn run_under_valgrind(rt: &tokio::runtime::Runtime, tool_args: &[String], binary: &str) {
+/// `binary` under valgrind's `tool` with `tool_args`, through start-up, Handshake and Configure
+/// against the emulator, then stopped with SIGTERM (valgrind's tools write their output as it
+/// ends). Returns the temporary file the tool wrote, named to it by `out_flag`.
+fn run_under_valgrind(rt: &tokio::runtime::Runtime, tool: &str, tool_args: &[&str], out_flag: &str, binary: &str) -> std::path::PathBuf {
+    let out = std::env::temp_dir().join(format!("link-order-{}.{tool}", std::process::id()));
     rt.block_on(async {
         let em = start_emulator(fast_settings()).await;
         let mut cmd = Command::new("valgrind");
-        cmd.args(tool_args).arg(binary);
+        cmd.arg(format!("--tool={tool}"))
+            .args(tool_args)
+            .arg(format!("{out_flag}={}", out.display()))
+            .arg(binary);
         let mut p = ProviderProcess::launch(cmd, &[], &[]);
         let mut c = rpc::connect(p.port).await;
         let cfg = json!({"region": "us-east-1", "accessKey": emulator::DEFAULT_ACCESS_KEY, "secretKey": emulator::DEFAULT_SECRET_KEY, "endpoint": em.url});
@@ -199,6 +220,7 @@ fn run_under_valgrind(rt: &tokio::runtime::Runtime, tool_args: &[String], binary
         process::terminate(&p.child.id().to_string());
         let _ = p.child.wait();
     });
+    out
 }
 
 fn main() {
@@ -207,11 +229,14 @@ fn main() {
         eprintln!("usage: link_order BINARY LINK_MAP OUT DATA_OUT");
         std::process::exit(2);
     };
-    let profile = std::env::temp_dir().join(format!("link-order-{}.callgrind", std::process::id()));
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let callgrind = ["--tool=callgrind", "--dump-instr=yes", "--dump-line=no"].map(String::from);
-    let to = format!("--callgrind-out-file={}", profile.display());
-    run_under_valgrind(&rt, &[&callgrind[..], &[to]].concat(), binary);
+    let profile = run_under_valgrind(
+        &rt,
+        "callgrind",
+        &["--dump-instr=yes", "--dump-line=no"],
+        "--callgrind-out-file",
+        binary,
+    );
     let profile_text = std::fs::read_to_string(&profile).unwrap_or_else(|e| panic!("{}: {e}", profile.display()));
     let _ = std::fs::remove_file(&profile);
     let map_text = std::fs::read_to_string(map).unwrap_or_else(|e| panic!("{map}: {e}"));
@@ -247,9 +272,7 @@ fn main() {
         sections.len()
     );
 
-    let log = std::env::temp_dir().join(format!("link-order-{}.lackey", std::process::id()));
-    let lackey = ["--tool=lackey", "--trace-mem=yes"].map(String::from);
-    run_under_valgrind(&rt, &[&lackey[..], &[format!("--log-file={}", log.display())]].concat(), binary);
+    let log = run_under_valgrind(&rt, "lackey", &["--trace-mem=yes"], "--log-file", binary);
     let accessed = data_accesses(std::io::BufReader::new(
         std::fs::File::open(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display())),
     ));
