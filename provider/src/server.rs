@@ -376,9 +376,12 @@ impl ResourceProvider for Provider {
         let failures = match check::check(decl, news.as_ref(), &lent) {
             Ok(checked) => {
                 if let Some(news) = news.as_mut() {
+                    // Old inputs mean the resource exists; its stored outputs come with them from
+                    // engines that send them (the pinned 3.274 does; 3.206 did not), empty from others.
                     let updating = req.olds.as_ref().is_some_and(|o| !o.fields.is_empty());
+                    let existing = updating.then(|| props::decode_owned(decl, req.old_outputs));
                     let aws = self.aws();
-                    let found = res.check(self.ctx(aws.as_ref(), &req.urn), checked, updating, deadline(0.0)).await;
+                    let found = res.check(self.ctx(aws.as_ref(), &req.urn), checked, existing, deadline(0.0)).await;
                     check::set_checked_inputs(decl, news, &found);
                 }
                 vec![]

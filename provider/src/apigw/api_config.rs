@@ -165,11 +165,13 @@ fn integration_response_item(integration: &str, r: &IntegrationResponse) -> Item
 type ConfigRead = tokio::sync::watch::Receiver<Option<Result<ApiConfig, AwsError>>>;
 
 /// Reads of API configurations, with the reads in flight that concurrent readers of the same API
-/// join (see [`ApiConfigs::read`]).
+/// join (see [`ApiConfigs::read`]), and what the latest finished read of each API found (see
+/// [`ApiConfigs::moved_on_from`]).
 #[derive(Debug, Clone)]
 pub struct ApiConfigs {
     calls: Calls,
     reads: Arc<Mutex<HashMap<String, ConfigRead>>>,
+    found: Arc<Mutex<HashMap<String, Fingerprint>>>,
 }
 
 /// Removes a finished (or abandoned) read from the in-flight map.
@@ -186,7 +188,22 @@ impl ApiConfigs {
         Self {
             calls,
             reads: Arc::default(),
+            found: Arc::default(),
         }
+    }
+
+    /// The fingerprint the latest read of `api_id` in this process found, when it differs from
+    /// `recorded`: proof, without another read, that a deployment taken at `recorded` is stale.
+    ///
+    /// Only a difference is reused. A configuration read earlier in the run that differs stays
+    /// different unless it is changed back to exactly the recorded one, and a deployment found
+    /// stale is replaced, so its Create reads afresh before CreateDeployment: at worst a
+    /// redeployment too many. An earlier read that matches proves nothing: in `pulumi up` a route
+    /// another provider updated since must still be seen by the deployment that depends on it,
+    /// and nothing in Check says whether the run is a preview.
+    pub fn moved_on_from(&self, api_id: &str, recorded: &str) -> Option<Fingerprint> {
+        let found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+        found.get(api_id).filter(|live| live.digest != recorded).cloned()
     }
 
     /// Reads what a deployment of `api_id` would snapshot now. NotFound and every other AWS error
@@ -214,6 +231,10 @@ impl ApiConfigs {
                 // Leaves the map however this read ends, cancelled included.
                 let _leader = LeaveOnDrop(self, api_id);
                 let result = self.read_api_config(api_id, deadline).await;
+                if let Ok(config) = &result {
+                    let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+                    found.insert(api_id.to_string(), config.fingerprint());
+                }
                 let _ = tx.send(Some(result.clone()));
                 result
             }

@@ -447,21 +447,30 @@ impl Resource for Deployment {
     /// fails leaves it out; Diff then reads, and names the failure. When Diff plans a
     /// replacement the engine checks the inputs again without the old ones, and what it shows
     /// comes from that second Check: it gets the first one's read (nothing the deployment
-    /// depends on runs in between). A deployment being created reads nothing here.
-    async fn check(&self, ctx: Ctx<'_>, mut news: DeploymentInputs, updating: bool, deadline: Instant) -> DeploymentInputs {
+    /// depends on runs in between). A deployment being created reads nothing here. When an
+    /// earlier read of the API in this run already differs from the recorded fingerprint, that
+    /// read is the proof and nothing is read again: a preview of many deployments of an API
+    /// that moved on reads it once.
+    async fn check(
+        &self,
+        ctx: Ctx<'_>,
+        mut news: DeploymentInputs,
+        existing: Option<DeploymentOutputs>,
+        deadline: Instant,
+    ) -> DeploymentInputs {
         news.live = Recorded::default();
         if !news.redeploys() || ctx.aws.is_none() {
             return news;
         }
-        if !updating {
+        let Some(existing) = existing else {
             if let Some(live) = checked_reads::take(ctx.urn) {
                 news.live = live;
             }
             return news;
-        }
+        };
         // Boxed: the read's future (the SDK's calls) is kilobytes, which every Check of every
         // deployment would otherwise carry and move.
-        Box::pin(check_live(ctx, news, deadline)).await
+        Box::pin(check_live(ctx, news, existing.fingerprint.digest, deadline)).await
     }
 
     /// The recorded fingerprint is kept as it was (never replaced by the live one); when the API
@@ -722,14 +731,20 @@ mod checked_reads {
     }
 }
 
-/// Check's read of the live fingerprint of a followed API, for a deployment being updated.
-async fn check_live(ctx: Ctx<'_>, mut news: DeploymentInputs, deadline: Instant) -> DeploymentInputs {
+/// Check's live fingerprint of a followed API, for a deployment being updated that recorded
+/// `recorded` (if it recorded one): an earlier read of this run that differs from it, or a read.
+async fn check_live(ctx: Ctx<'_>, mut news: DeploymentInputs, recorded: Option<String>, deadline: Instant) -> DeploymentInputs {
     let (Some(api_id), Ok(aws)) = (news.api_id.clone(), ctx.aws("Check", news.region.as_deref())) else {
         return news;
     };
-    match aws.api_configs.read(&api_id, deadline).await {
-        Ok(config) => {
-            news.live = Recorded::of(config.fingerprint());
+    let moved_on = recorded.and_then(|digest| aws.api_configs.moved_on_from(&api_id, &digest));
+    let live = match moved_on {
+        Some(live) => Ok(live),
+        None => aws.api_configs.read(&api_id, deadline).await.map(|c| c.fingerprint()),
+    };
+    match live {
+        Ok(live) => {
+            news.live = Recorded::of(live);
             checked_reads::keep(ctx.urn, &news.live);
         }
         Err(e) => tracing::info!(api_id, "Check could not read the API's configuration ({e}); Diff reads it"),

@@ -116,8 +116,15 @@ pub trait Resource: Send + Sync + 'static {
     type Outputs: PropsCodec;
 
     /// Check's part beyond the declared rules: inputs only AWS can give (the live values of the
-    /// `checked_input` outputs), for a resource being created or (`updating`) one that exists.
-    fn check(&self, _ctx: Ctx<'_>, news: Self::Inputs, _updating: bool, _deadline: Instant) -> impl Future<Output = Self::Inputs> + Send {
+    /// `checked_input` outputs). `existing` holds the stored outputs of a resource that exists
+    /// (empty from engines that send none with Check), `None` for one being created.
+    fn check(
+        &self,
+        _ctx: Ctx<'_>,
+        news: Self::Inputs,
+        _existing: Option<Self::Outputs>,
+        _deadline: Instant,
+    ) -> impl Future<Output = Self::Inputs> + Send {
         async move { news }
     }
 
@@ -186,7 +193,7 @@ pub type ReadProps = ReadResult<Props, Props>;
 /// A resource with its types erased to [`Props`], as the registry holds it.
 pub trait Registered: Send + Sync {
     fn decl(&self) -> &'static ResourceDecl;
-    fn check<'a>(&'a self, ctx: Ctx<'a>, news: Props, updating: bool, deadline: Instant) -> BoxFuture<'a, Props>;
+    fn check<'a>(&'a self, ctx: Ctx<'a>, news: Props, existing: Option<Props>, deadline: Instant) -> BoxFuture<'a, Props>;
     fn create<'a>(&'a self, ctx: Ctx<'a>, inputs: &'a Props, deadline: Instant) -> BoxFuture<'a, Result<Created<Props>, Error>>;
     fn read<'a>(
         &'a self,
@@ -232,9 +239,10 @@ impl<R: Resource> Registered for R {
         R::DECL
     }
 
-    fn check<'a>(&'a self, ctx: Ctx<'a>, news: Props, updating: bool, deadline: Instant) -> BoxFuture<'a, Props> {
+    fn check<'a>(&'a self, ctx: Ctx<'a>, news: Props, existing: Option<Props>, deadline: Instant) -> BoxFuture<'a, Props> {
         Box::pin(async move {
-            Resource::check(self, ctx, R::Inputs::from_props(news), updating, deadline)
+            let existing = existing.map(R::Outputs::from_props);
+            Resource::check(self, ctx, R::Inputs::from_props(news), existing, deadline)
                 .await
                 .into_props()
         })

@@ -536,6 +536,55 @@ fn routes_changed_out_of_band_redeploy() {
     p.ok(&["preview", "--expect-no-changes"]);
 }
 
+/// The emulator's calls that read an API's configuration (an HTTP API's: GetApi, GetRoutes,
+/// GetIntegrations, GetAuthorizers).
+fn config_reads(t: &Target) -> Option<u64> {
+    let em = t.em.as_ref()?;
+    Some(
+        ["GetApi", "GetRoutes", "GetIntegrations", "GetAuthorizers"]
+            .iter()
+            .map(|op| em.emulator.received(op))
+            .sum(),
+    )
+}
+
+/// A preview of many deployments following one API that moved on reads the API once (one call
+/// of each Get*) and plans every replacement, each naming the route; with the API unchanged each
+/// deployment's Check reads it, since a read that matches is never taken for another's.
+#[test]
+fn preview_of_many_followers_reads_a_changed_api_once() {
+    let n = 6;
+    let t = Target::new("many-followers");
+    let mut program = String::from("name: e2e\nruntime: yaml\nconfig:\n  apiId:\n    type: string\nresources:\n");
+    for i in 0..n {
+        program.push_str(&format!(
+            "  d{i}:\n    type: aws-apigatewayv2:Deployment\n    properties:\n      apiId: ${{apiId}}\n      redeployOnApiChange: true\n"
+        ));
+    }
+    let p = t.project("many-followers", &program);
+    p.ok(&["up", "--yes"]);
+
+    let before = config_reads(&t);
+    p.ok(&["preview", "--expect-no-changes"]);
+    if let (Some(before), Some(after)) = (before, config_reads(&t)) {
+        assert_eq!(after - before, 4 * n, "unchanged: one read per deployment");
+    }
+
+    add_route(&t, "POST /many");
+    let before = config_reads(&t);
+    let preview = p.ok(&["preview", "--diff"]);
+    if let (Some(before), Some(after)) = (before, config_reads(&t)) {
+        assert_eq!(after - before, 4, "moved on: one read in all\n{}", preview.text());
+    }
+    let replaced = preview.stdout.matches("+-aws-apigatewayv2:index:Deployment: (replace)").count();
+    assert_eq!(replaced as u64, n, "{}", preview.stdout);
+    let named = preview.stdout.matches("+ route POST /many").count();
+    assert_eq!(named as u64, n, "{}", preview.stdout);
+    p.ok(&["up", "--yes"]);
+    p.ok(&["preview", "--expect-no-changes"]);
+    p.ok(&["destroy", "--yes"]);
+}
+
 /// A step of `pulumi preview --json` that changes something: resource name, op, diffReasons,
 /// and the detailedDiff paths with their kinds.
 type ChangedStep = (String, String, Vec<String>, Vec<(String, String)>);

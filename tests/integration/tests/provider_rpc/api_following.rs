@@ -412,3 +412,72 @@ async fn diff_with_unknown_config_plans_without_aws() {
     .await;
     assert_eq!(h.em.emulator.received("GetApi"), 0, "no AWS call");
 }
+
+/// Check as the pinned engine sends it for deployment `name` that exists: its stored inputs and
+/// outputs with the program's inputs.
+async fn check_existing(h: &mut Harness, name: &str, created: &rpc::CreateResponse, inputs: &Value) -> Value {
+    let checked = h
+        .rpc
+        .check(rpc::CheckRequest {
+            urn: format!("urn:pulumi:dev::proj::aws-apigatewayv2:index:Deployment::{name}"),
+            olds: Some(to_struct(inputs.clone())),
+            news: Some(to_struct(inputs.clone())),
+            old_outputs: created.properties.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(checked.failures.is_empty(), "{:?}", checked.failures);
+    from_struct(checked.inputs.as_ref().unwrap())
+}
+
+/// The Checks of many deployments of one API read it once when it moved on since they were
+/// taken (a read that differs from a deployment's recorded fingerprint is reused as proof), and
+/// read afresh whenever the latest read matches: a route added between two Checks is seen by the
+/// second, as `pulumi up` needs when that Check's deployment depends on the route.
+#[tokio::test]
+async fn checks_share_a_read_only_as_proof_of_change() {
+    let mut h = harness(fast_settings()).await;
+    let api = h.fixture.api_id.clone();
+    let inputs = json!({"apiId": api, "redeployOnApiChange": true});
+    let mut deployments = vec![];
+    for _ in 0..3 {
+        deployments.push(create(&mut h.rpc, inputs.clone(), 0.0).await.unwrap());
+    }
+    let reads = |h: &Harness| h.em.emulator.received("GetRoutes");
+
+    // Unchanged: every Check reads, and the second sees the route added after the first.
+    let before = reads(&h);
+    let first = check_existing(&mut h, "d0", &deployments[0], &inputs).await;
+    add_route(&h.em.url, &api, "POST /b").await;
+    let second = check_existing(&mut h, "d1", &deployments[1], &inputs).await;
+    assert_eq!(reads(&h), before + 2, "a matching earlier read is not reused");
+    assert_eq!(
+        first["apiFingerprint"],
+        from_struct(deployments[0].properties.as_ref().unwrap())["apiFingerprint"]
+    );
+    let live: Vec<&String> = second["apiFingerprintParts"].as_object().unwrap().keys().collect();
+    assert_eq!(live, vec!["route GET /hello", "route POST /b"]);
+
+    // Moved on: the third deployment's Check takes the second's read as proof, with its parts.
+    let third = check_existing(&mut h, "d2", &deployments[2], &inputs).await;
+    assert_eq!(reads(&h), before + 2, "the differing read is reused");
+    assert_eq!(third["apiFingerprintParts"], second["apiFingerprintParts"]);
+    assert_eq!(third["apiFingerprint"], second["apiFingerprint"]);
+    let d = h
+        .rpc
+        .diff(diff_req(&deployments[2].id, &deployments[2].properties, &inputs, &third))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(d.replaces, vec!["apiFingerprintParts".to_string()]);
+    assert_eq!(reads(&h), before + 2, "Diff used Check's value");
+
+    // A replacement records the API as it is now; its next Check finds the latest read equal to
+    // its fingerprint, so it reads again.
+    let replaced = create(&mut h.rpc, inputs.clone(), 0.0).await.unwrap();
+    let after_create = reads(&h);
+    check_existing(&mut h, "d2", &replaced, &inputs).await;
+    assert_eq!(reads(&h), after_create + 1);
+}
