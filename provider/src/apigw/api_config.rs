@@ -1,7 +1,8 @@
 //! Reads the configuration of an API that a deployment snapshots, through the paged Get* calls
 //! (each page paced by the shared limiter and retried like every call), and turns it into the
 //! canonical items of [`super::fingerprint`]. It owns the map of reads in flight, so concurrent
-//! readers of one API share one set of calls.
+//! readers of one API share one set of calls, and what each API's latest read found (its
+//! protocol, so GetApi is called once per API, and its fingerprint).
 
 use aws_sdk_apigatewayv2::types::{
     Authorizer, Integration, IntegrationResponse, JwtConfiguration, Model, ParameterConstraints, Route, RouteResponse, TlsConfig,
@@ -164,6 +165,14 @@ fn integration_response_item(integration: &str, r: &IntegrationResponse) -> Item
 /// The outcome of one read of an API's configuration, for the readers that joined it.
 type ConfigRead = tokio::sync::watch::Receiver<Option<Result<ApiConfig, AwsError>>>;
 
+/// What the latest finished read of an API found.
+#[derive(Debug)]
+struct Found {
+    /// Fixed when the API is created (UpdateApi cannot change it), so later reads skip GetApi.
+    protocol: String,
+    fingerprint: Fingerprint,
+}
+
 /// Reads of API configurations, with the reads in flight that concurrent readers of the same API
 /// join (see [`ApiConfigs::read`]), and what the latest finished read of each API found (see
 /// [`ApiConfigs::moved_on_from`]).
@@ -171,7 +180,7 @@ type ConfigRead = tokio::sync::watch::Receiver<Option<Result<ApiConfig, AwsError
 pub struct ApiConfigs {
     calls: Calls,
     reads: Arc<Mutex<HashMap<String, ConfigRead>>>,
-    found: Arc<Mutex<HashMap<String, Fingerprint>>>,
+    found: Arc<Mutex<HashMap<String, Found>>>,
 }
 
 /// Removes a finished (or abandoned) read from the in-flight map.
@@ -203,7 +212,13 @@ impl ApiConfigs {
     /// and nothing in Check says whether the run is a preview.
     pub fn moved_on_from(&self, api_id: &str, recorded: &str) -> Option<Fingerprint> {
         let found = self.found.lock().unwrap_or_else(|p| p.into_inner());
-        found.get(api_id).filter(|live| live.digest != recorded).cloned()
+        let live = &found.get(api_id)?.fingerprint;
+        (live.digest != recorded).then(|| live.clone())
+    }
+
+    fn protocol(&self, api_id: &str) -> Option<String> {
+        let found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+        found.get(api_id).map(|f| f.protocol.clone())
     }
 
     /// Reads what a deployment of `api_id` would snapshot now. NotFound and every other AWS error
@@ -232,8 +247,14 @@ impl ApiConfigs {
                 let _leader = LeaveOnDrop(self, api_id);
                 let result = self.read_api_config(api_id, deadline).await;
                 if let Ok(config) = &result {
-                    let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
-                    found.insert(api_id.to_string(), config.fingerprint());
+                    let found = Found {
+                        protocol: config.protocol.clone(),
+                        fingerprint: config.fingerprint(),
+                    };
+                    self.found
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(api_id.to_string(), found);
                 }
                 let _ = tx.send(Some(result.clone()));
                 result
@@ -250,19 +271,24 @@ impl ApiConfigs {
     }
 
     async fn read_api_config(&self, api_id: &str, deadline: Instant) -> Result<ApiConfig, AwsError> {
-        let api = self
-            .calls
-            .call(deadline, || async {
-                self.calls
-                    .client()
-                    .get_api()
-                    .api_id(api_id)
-                    .send()
-                    .await
-                    .map_err(AwsError::from_sdk)
-            })
-            .await?;
-        let protocol = api.protocol_type().map(|p| p.as_str().to_string()).unwrap_or_else(|| "HTTP".into());
+        let protocol = match self.protocol(api_id) {
+            Some(known) => known,
+            None => {
+                let api = self
+                    .calls
+                    .call(deadline, || async {
+                        self.calls
+                            .client()
+                            .get_api()
+                            .api_id(api_id)
+                            .send()
+                            .await
+                            .map_err(AwsError::from_sdk)
+                    })
+                    .await?;
+                api.protocol_type().map(|p| p.as_str().to_string()).unwrap_or_else(|| "HTTP".into())
+            }
+        };
         let routes = list_pages!(self.calls, deadline, |c| c.get_routes().api_id(api_id));
         let integrations = list_pages!(self.calls, deadline, |c| c.get_integrations().api_id(api_id));
         let authorizers = list_pages!(self.calls, deadline, |c| c.get_authorizers().api_id(api_id));

@@ -742,12 +742,17 @@ fn main() {
         let (reads, _) = reads_during(&project, &["preview", "--expect-no-changes"]);
         project.ok(&["up", "--yes", "--skip-preview", "--expect-no-changes"]);
         let checked = project.export().len();
+        // The API moves on: one read proves every deployment stale.
+        rt.block_on(client(&em.url).create_route().api_id(&f.api_id).route_key("POST /moved").send())
+            .expect("CreateRoute");
+        let (moved, preview) = reads_during(&project, &["preview", "--diff"]);
+        let replaced = preview.stdout.matches("+-aws-apigatewayv2:index:Deployment: (replace)").count();
         row(
             &mut rows,
             &format!("preview of {n} deployments following one API (1 route): calls reading the API"),
             "report",
             format!(
-                "{reads} ({:.1} per deployment: GetApi, GetRoutes, GetIntegrations, GetAuthorizers once each)",
+                "{reads} with the API unchanged ({:.1} per deployment); {moved} after a route was added, {replaced} of {n} to replace",
                 reads as f64 / n as f64
             ),
             None,
