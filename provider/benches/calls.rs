@@ -72,7 +72,7 @@ fn diff_request(olds: Struct, old_inputs: Struct, news: Struct) -> tonic::Reques
 
 fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let provider = Provider::new(EngineLog::default(), CancellationToken::new());
+    let provider = Provider::new(EngineLog::default(), CancellationToken::new(), false);
     let old = inputs(&"d".repeat(1024));
     let new = inputs(&format!("{}e", "d".repeat(1023)));
 

@@ -6,6 +6,7 @@
 //!   place that knows Pulumi's value sentinels), [`decl::check`] and [`decl::diff`].
 //! - [`error`]: AWS errors classified, errors as sentences, the lifecycle's domain errors.
 //! - [`engine`]: user-visible messages through the engine's Log RPC.
+//! - [`launch`]: whether the CLI that started the plugin runs `pulumi preview`.
 //! - [`apigw`]: API Gateway v2: call machinery with pacing and retries, deployment calls and the
 //!   wait, API-configuration reads and their fingerprint, the limiter and the shared quota.
 //! - [`config`]: the provider configuration's keys, CheckConfig's rules, and Configure's steps
@@ -20,6 +21,7 @@ pub mod config;
 pub mod decl;
 pub mod engine;
 pub mod error;
+pub mod launch;
 pub mod proto;
 pub mod resources;
 pub mod schema;

@@ -3,6 +3,7 @@
 //! when the engine dies (see `exit_when_orphaned`).
 
 use provider::engine::EngineLog;
+use provider::launch;
 use provider::server::{self, Provider};
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
@@ -177,7 +178,7 @@ async fn main() {
     }
     let cancel = CancellationToken::new();
     let signals = CancellationToken::new();
-    let provider = Provider::new(engine, cancel.clone());
+    let provider = Provider::new(engine, cancel.clone(), launch::started_by_preview());
     let shutdown = {
         let cancel = cancel.clone();
         let signals = signals.clone();

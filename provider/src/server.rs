@@ -44,16 +44,20 @@ pub struct Provider {
     /// What Configure found for the inputs that default to the provider's values (`region`).
     lent: RwLock<FromProvider>,
     cancel: CancellationToken,
+    /// Started by `pulumi preview` ([`crate::launch::started_by_preview`]).
+    preview: bool,
 }
 
 impl Provider {
     /// `cancel` stops every in-flight wait: fired by the Cancel RPC and by shutdown signals.
-    pub fn new(engine: EngineLog, cancel: CancellationToken) -> Self {
+    /// `preview`: the run is certainly a preview.
+    pub fn new(engine: EngineLog, cancel: CancellationToken, preview: bool) -> Self {
         Self {
             engine,
             aws: RwLock::new(None),
             lent: RwLock::default(),
             cancel,
+            preview,
         }
     }
 
@@ -71,6 +75,7 @@ impl Provider {
             aws,
             engine: &self.engine,
             urn,
+            preview: self.preview,
         }
     }
 }

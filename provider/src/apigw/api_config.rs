@@ -162,6 +162,12 @@ fn integration_response_item(integration: &str, r: &IntegrationResponse) -> Item
     i
 }
 
+/// Whether an earlier read that found `live` may stand for a new read by a deployment taken at
+/// `recorded` (see [`ApiConfigs::earlier`]).
+fn stands_for_a_read(live: &str, recorded: Option<&str>, preview: bool) -> bool {
+    preview || recorded.is_some_and(|digest| digest != live)
+}
+
 /// The outcome of one read of an API's configuration, for the readers that joined it.
 type ConfigRead = tokio::sync::watch::Receiver<Option<Result<ApiConfig, AwsError>>>;
 
@@ -175,7 +181,7 @@ struct Found {
 
 /// Reads of API configurations, with the reads in flight that concurrent readers of the same API
 /// join (see [`ApiConfigs::read`]), and what the latest finished read of each API found (see
-/// [`ApiConfigs::moved_on_from`]).
+/// [`ApiConfigs::earlier`]).
 #[derive(Debug, Clone)]
 pub struct ApiConfigs {
     calls: Calls,
@@ -201,19 +207,20 @@ impl ApiConfigs {
         }
     }
 
-    /// The fingerprint the latest read of `api_id` in this process found, when it differs from
-    /// `recorded`: proof, without another read, that a deployment taken at `recorded` is stale.
+    /// The fingerprint the latest read of `api_id` in this process found, when it may stand for
+    /// a new read by a deployment taken at `recorded`: always in a run that is certainly a
+    /// `preview` (nothing in it changes the API, so the first read is as good as the last);
+    /// otherwise only when it differs from `recorded`, as proof that the deployment is stale.
     ///
-    /// Only a difference is reused. A configuration read earlier in the run that differs stays
-    /// different unless it is changed back to exactly the recorded one, and a deployment found
-    /// stale is replaced, so its Create reads afresh before CreateDeployment: at worst a
-    /// redeployment too many. An earlier read that matches proves nothing: in `pulumi up` a route
-    /// another provider updated since must still be seen by the deployment that depends on it,
-    /// and nothing in Check says whether the run is a preview.
-    pub fn moved_on_from(&self, api_id: &str, recorded: &str) -> Option<Fingerprint> {
+    /// A configuration read earlier in the run that differs stays different unless it is changed
+    /// back to exactly the recorded one, and a deployment found stale is replaced, so its Create
+    /// reads afresh before CreateDeployment: at worst a redeployment too many. An earlier read
+    /// that matches proves nothing outside a preview: in `pulumi up` a route another provider
+    /// updated since must still be seen by the deployment that depends on it.
+    pub fn earlier(&self, api_id: &str, recorded: Option<&str>, preview: bool) -> Option<Fingerprint> {
         let found = self.found.lock().unwrap_or_else(|p| p.into_inner());
         let live = &found.get(api_id)?.fingerprint;
-        (live.digest != recorded).then(|| live.clone())
+        stands_for_a_read(&live.digest, recorded, preview).then(|| live.clone())
     }
 
     fn protocol(&self, api_id: &str) -> Option<String> {
@@ -389,6 +396,18 @@ mod tests {
             route_response_item("$default", &route_response),
             integration_response_item("i1", &integration_response),
         ]
+    }
+
+    /// Outside a preview an earlier read stands for a new one only as proof of a change: never
+    /// when it matches the recorded fingerprint or there is none to compare.
+    #[test]
+    fn earlier_reads_stand_only_as_proof_outside_a_preview() {
+        assert!(stands_for_a_read("v1:b", Some("v1:a"), false));
+        assert!(!stands_for_a_read("v1:a", Some("v1:a"), false));
+        assert!(!stands_for_a_read("v1:a", None, false));
+        for recorded in [Some("v1:a"), Some("v1:b"), None] {
+            assert!(stands_for_a_read("v1:a", recorded, true), "{recorded:?}");
+        }
     }
 
     /// The persisted `v1:` fingerprint of a fixed HTTP and a fixed WebSocket configuration. Every

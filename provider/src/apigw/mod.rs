@@ -4,8 +4,8 @@
 //! - [`calls`]: the call machinery: pacing, retries with backoff, paginated listings, cancellation.
 //! - [`deployments`]: deployment and stage calls, the wait for DEPLOYED.
 //! - [`api_config`]: reads of an API's routes, integrations, authorizers, models and responses,
-//!   concurrent reads of one API shared, each API's latest read kept (its protocol and whether it
-//!   moved on from a recorded fingerprint).
+//!   concurrent reads of one API shared, each API's latest read kept (its protocol, and a
+//!   fingerprint later Checks may take for their own).
 //! - [`fingerprint`]: their canonical form, hash, and the naming of what changed.
 //! - [`limiter`]: pacing to API Gateway's quotas, shared per account and region.
 //! - [`shared_quota`]: the CreateDeployment quota shared by many processes through DynamoDB.

@@ -449,8 +449,8 @@ impl Resource for Deployment {
     /// comes from that second Check: it gets the first one's read (nothing the deployment
     /// depends on runs in between). A deployment being created reads nothing here. When an
     /// earlier read of the API in this run already differs from the recorded fingerprint, that
-    /// read is the proof and nothing is read again: a preview of many deployments of an API
-    /// that moved on reads it once.
+    /// read is the proof and nothing is read again, and under `pulumi preview` any earlier read
+    /// stands: a preview of many deployments of one API reads it once.
     async fn check(
         &self,
         ctx: Ctx<'_>,
@@ -732,13 +732,13 @@ mod checked_reads {
 }
 
 /// Check's live fingerprint of a followed API, for a deployment being updated that recorded
-/// `recorded` (if it recorded one): an earlier read of this run that differs from it, or a read.
+/// `recorded` (if it recorded one): an earlier read of this run that may stand for a new one
+/// (any in a preview, one that differs from `recorded` otherwise), or a read.
 async fn check_live(ctx: Ctx<'_>, mut news: DeploymentInputs, recorded: Option<String>, deadline: Instant) -> DeploymentInputs {
     let (Some(api_id), Ok(aws)) = (news.api_id.clone(), ctx.aws("Check", news.region.as_deref())) else {
         return news;
     };
-    let moved_on = recorded.and_then(|digest| aws.api_configs.moved_on_from(&api_id, &digest));
-    let live = match moved_on {
+    let live = match aws.api_configs.earlier(&api_id, recorded.as_deref(), ctx.preview) {
         Some(live) => Ok(live),
         None => aws.api_configs.read(&api_id, deadline).await.map(|c| c.fingerprint()),
     };

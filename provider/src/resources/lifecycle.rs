@@ -35,12 +35,15 @@ pub trait PropsCodec: FromProps + IntoProps {}
 impl<T: FromProps + IntoProps> PropsCodec for T {}
 
 /// What one RPC works with: the AWS clients (none while the provider's configuration is unknown),
-/// the engine's log, and the resource's URN.
+/// the engine's log, the resource's URN, and whether the run is certainly a preview.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub aws: Option<&'a Aws>,
     pub engine: &'a EngineLog,
     pub urn: &'a str,
+    /// `pulumi preview` started the plugin (see [`crate::launch`]): nothing in this run changes
+    /// the cloud. False whenever that is not certain.
+    pub preview: bool,
 }
 
 impl<'a> Ctx<'a> {
