@@ -17,17 +17,12 @@ use crate::apigw::fingerprint::{self, Fingerprint, Item};
 use crate::error::AwsError;
 use crate::list_pages;
 
-/// The live configuration of an API: its protocol and the items.
+/// The live configuration of an API: its protocol and the fingerprint of its items.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
+    /// Fixed when the API is created (UpdateApi cannot change it), so later reads skip GetApi.
     pub protocol: String,
-    pub items: Vec<Item>,
-}
-
-impl ApiConfig {
-    pub fn fingerprint(&self) -> Fingerprint {
-        fingerprint::fingerprint(&self.items)
-    }
+    pub fingerprint: Fingerprint,
 }
 
 fn s(v: Option<&str>) -> Option<Value> {
@@ -171,14 +166,6 @@ fn stands_for_a_read(live: &str, recorded: Option<&str>, preview: bool) -> bool 
 /// The outcome of one read of an API's configuration, for the readers that joined it.
 type ConfigRead = tokio::sync::watch::Receiver<Option<Result<ApiConfig, AwsError>>>;
 
-/// What the latest finished read of an API found.
-#[derive(Debug)]
-struct Found {
-    /// Fixed when the API is created (UpdateApi cannot change it), so later reads skip GetApi.
-    protocol: String,
-    fingerprint: Fingerprint,
-}
-
 /// Reads of API configurations, with the reads in flight that concurrent readers of the same API
 /// join (see [`ApiConfigs::read`]), and what the latest finished read of each API found (see
 /// [`ApiConfigs::earlier`]).
@@ -186,7 +173,7 @@ struct Found {
 pub struct ApiConfigs {
     calls: Calls,
     reads: Arc<Mutex<HashMap<String, ConfigRead>>>,
-    found: Arc<Mutex<HashMap<String, Found>>>,
+    found: Arc<Mutex<HashMap<String, ApiConfig>>>,
 }
 
 /// Removes a finished (or abandoned) read from the in-flight map.
@@ -254,14 +241,8 @@ impl ApiConfigs {
                 let _leader = LeaveOnDrop(self, api_id);
                 let result = self.read_api_config(api_id, deadline).await;
                 if let Ok(config) = &result {
-                    let found = Found {
-                        protocol: config.protocol.clone(),
-                        fingerprint: config.fingerprint(),
-                    };
-                    self.found
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(api_id.to_string(), found);
+                    let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+                    found.insert(api_id.to_string(), config.clone());
                 }
                 let _ = tx.send(Some(result.clone()));
                 result
@@ -321,7 +302,10 @@ impl ApiConfigs {
                 items.extend(responses.iter().map(|r| integration_response_item(id, r)));
             }
         }
-        Ok(ApiConfig { protocol, items })
+        Ok(ApiConfig {
+            protocol,
+            fingerprint: fingerprint::fingerprint(&items),
+        })
     }
 }
 

@@ -392,7 +392,7 @@ impl Resource for Deployment {
         // Read before the create: a change racing it then shows up as a difference later (a
         // redeploy too many), never as a difference missed.
         let recorded = match aws.api_configs.read(&api_id, deadline).await {
-            Ok(config) => Recorded::of(config.fingerprint()),
+            Ok(config) => Recorded::of(config.fingerprint),
             // Without the option a policy that only lacks the Get* permissions costs the
             // fingerprint, not the deployment; any other failure (credentials, a missing API)
             // would fail the create as well, so it fails here, before anything exists.
@@ -675,7 +675,7 @@ async fn diff_following(
                     &e,
                 )
             })?
-            .fingerprint(),
+            .fingerprint,
     };
     if live.digest == digest {
         return Ok(result);
@@ -740,7 +740,7 @@ async fn check_live(ctx: Ctx<'_>, mut news: DeploymentInputs, recorded: Option<S
     };
     let live = match aws.api_configs.earlier(&api_id, recorded.as_deref(), ctx.preview) {
         Some(live) => Ok(live),
-        None => aws.api_configs.read(&api_id, deadline).await.map(|c| c.fingerprint()),
+        None => aws.api_configs.read(&api_id, deadline).await.map(|c| c.fingerprint),
     };
     match live {
         Ok(live) => {
@@ -802,7 +802,7 @@ async fn warn_if_stale(
     deadline: Instant,
 ) {
     let live = match aws.api_configs.read(api_id, deadline).await {
-        Ok(c) => c.fingerprint(),
+        Ok(c) => c.fingerprint,
         Err(e) => {
             let msg = format!(
                 "could not check whether {} changed since deployment {id} was taken: {e}",

@@ -83,12 +83,11 @@ impl Function for GetApiFingerprint {
                 &e,
             )
         })?;
-        let fp = config.fingerprint();
         Ok(ApiFingerprint {
             api_id,
             protocol_type: config.protocol,
-            digest: fp.digest,
-            parts: fp.parts,
+            digest: config.fingerprint.digest,
+            parts: config.fingerprint.parts,
         })
     }
 }
