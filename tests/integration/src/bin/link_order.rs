@@ -277,7 +277,8 @@ fn main() {
         std::fs::File::open(&log).unwrap_or_else(|e| panic!("{}: {e}", log.display())),
     ));
     let _ = std::fs::remove_file(&log);
-    let data = data_sections(&map_text, &DATA_OUTPUTS.map(|(o, _)| o));
+    let outputs = DATA_OUTPUTS.map(|(o, _)| o);
+    let data = data_sections(&map_text, &outputs);
     let mut read = Vec::new();
     let mut named = BTreeSet::new();
     let mut read_bytes = 0;
@@ -294,7 +295,7 @@ fn main() {
         read.len(),
         read_bytes / 1024,
         data.len(),
-        DATA_OUTPUTS.map(|(o, _)| o).join(" and ")
+        outputs.join(" and ")
     );
 }
 
